@@ -1,0 +1,41 @@
+import { killAllToolboxProcesses } from '../toolbox/process-registry.js';
+
+export interface InterruptHandle {
+  readonly signal: AbortSignal;
+  /** The signal name that interrupted the run, if any. */
+  readonly interruptedBy: () => NodeJS.Signals | undefined;
+  dispose(): void;
+}
+
+/**
+ * First SIGINT/SIGTERM: abort the root controller (stop sending, abort in-flight work);
+ * the command then flushes and exits 130. A second SIGINT exits at once, after killing
+ * any MCP server process groups still alive.
+ */
+export function installInterruptHandler(stderr: NodeJS.WritableStream): InterruptHandle {
+  const controller = new AbortController();
+  let by: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (by !== undefined) {
+      killAllToolboxProcesses();
+      stderr.write('taskflow: interrupted again, exiting now\n');
+      process.exit(130);
+    }
+    by = signal;
+    stderr.write(`\ntaskflow: ${signal} received, stopping (press Ctrl-C again to exit at once)\n`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const onExit = () => killAllToolboxProcesses();
+  process.on('exit', onExit);
+  return {
+    signal: controller.signal,
+    interruptedBy: () => by,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.off('exit', onExit);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { isTaskflowError, TaskflowError } from '../errors.js';
+import { loadEnvironment, isTruthyFlag } from './environment.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { buildProgram } from './program.js';
+import { reportError } from './report-error.js';
+import { rewriteCompatArgv } from './compat-argv.js';
+import { packageRoot, type RuntimeContext } from './runtime-context.js';
+
+/**
+ * Process entry: the only place that reads process.env / argv, sets the exit code and
+ * installs process-level handlers.
+ */
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const workingDirectory = process.cwd();
+  const debugFromArgv = argv.includes('-d') || argv.includes('--debug');
+  let debug = debugFromArgv || isTruthyFlag(process.env.TASK_AGENT_DEBUG);
+  try {
+    const environment = loadEnvironment(workingDirectory, process.env);
+    debug = debug || isTruthyFlag(environment.TASK_AGENT_DEBUG);
+    const context: RuntimeContext = {
+      workingDirectory,
+      environment,
+      bundleRoot: packageRoot(),
+      stdout: process.stdout,
+      stderr: process.stderr,
+      debug,
+    };
+    const program = buildProgram(context);
+    await program.parseAsync(rewriteCompatArgv(argv), { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    const commanderExit = commanderExitCode(error);
+    if (commanderExit !== undefined) return commanderExit;
+    reportError(error, process.stderr, debug);
+    return isTaskflowError(error) ? exitCodeFor(error.code) : EXIT.failed;
+  }
+}
+
+/** commander throws on --help/--version (exit 0) and on usage errors (exit 2, already printed). */
+function commanderExitCode(error: unknown): number | undefined {
+  if (error === null || typeof error !== 'object' || !('code' in error)) return undefined;
+  const code = (error).code;
+  if (typeof code !== 'string' || !code.startsWith('commander.')) return undefined;
+  if (
+    code === 'commander.helpDisplayed' ||
+    code === 'commander.version' ||
+    code === 'commander.help'
+  )
+    return EXIT.ok;
+  return EXIT.usage;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    reportError(
+      error instanceof Error ? error : new TaskflowError('internal', String(error)),
+      process.stderr,
+      true,
+    );
+    process.exitCode = EXIT.failed;
+  },
+);

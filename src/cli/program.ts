@@ -1,0 +1,86 @@
+import { Argument, Command } from 'commander';
+import { packageVersion, type RuntimeContext } from './runtime-context.js';
+
+const COMPAT_HELP = `
+Compatibility with seclab-taskflow-agent:
+  -t <taskflow>               same as "run <taskflow>"
+  -p <personality> <prompt>   same as "ask <personality> <prompt>"
+  --resume <id>               same as "resume <id>"
+  -l                          same as "models"
+
+Exit codes: 0 ok, 1 task failed, 2 usage or invalid definitions, 69 quota exhausted,
+75 stopped but resumable, 78 configuration error, 130 interrupted.`;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The command tree. Each action imports its implementation lazily so `--help` and
+ * `validate` never load the model or MCP libraries.
+ */
+export function buildProgram(context: RuntimeContext): Command {
+  const program = new Command('taskflow')
+    .description('Run declarative agent workflows (taskflows) against OpenAI-compatible endpoints')
+    .version(packageVersion(context.bundleRoot), '-V, --version')
+    .option('-d, --debug', 'full stack traces and debug logging to stderr')
+    .addHelpText('after', COMPAT_HELP)
+    .showHelpAfterError('(run "taskflow --help" for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    });
+
+  program
+    .command('validate')
+    .description('load, validate and cross-check files without calling any model')
+    .argument('<ref-or-file...>', 'dotted import paths or file paths')
+    .option('--strict', 'treat warnings (unknown fields, unknown models) as errors')
+    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .option('--json', 'print the issues as JSON')
+    .action(
+      async (
+        references: string[],
+        options: { strict?: boolean; path: string[]; json?: boolean },
+      ) => {
+        const { validateCommand } = await import('./commands/validate.js');
+        process.exitCode = validateCommand(context, references, options);
+      },
+    );
+
+  program
+    .command('list')
+    .description(
+      'list taskflows, personalities, toolboxes, prompts and model configs on the search path',
+    )
+    .addArgument(
+      new Argument('[kind]', 'only this kind').choices([
+        'taskflow',
+        'personality',
+        'toolbox',
+        'prompt',
+        'model_config',
+      ]),
+    )
+    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .option('--json', 'print JSON')
+    .action(async (kind: string | undefined, options: { path: string[]; json?: boolean }) => {
+      const { listCommand } = await import('./commands/list.js');
+      process.exitCode = listCommand(context, kind, options);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the file types (for yaml-language-server)')
+    .argument(
+      '[filetype]',
+      'taskflow | personality | toolbox | prompt | model_config (default: all)',
+    )
+    .action(async (filetype: string | undefined) => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      process.exitCode = schemaCommand(context, filetype);
+    });
+
+  return program;
+}

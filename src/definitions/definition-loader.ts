@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TaskflowError } from '../errors.js';
+import { checkHeader } from './check-header.js';
+import { checkShape } from './check-shape.js';
+import { checkFileRules } from './file-rules.js';
+import { FILETYPE_SCHEMAS } from './filetype-schemas.js';
+import { displayPath, IssueCollector, type DefinitionIssue } from './issues.js';
+import { normalizeDefinition } from './normalize-definition.js';
+import { parseYaml, type ParsedYaml } from './parse-yaml.js';
+import { resolveReference, type SearchRoots } from './resolve-reference.js';
+import type { TemplateSyntaxChecker } from './template-positions.js';
+import type { Definition, DefinitionByKind, Filetype } from './types.js';
+
+/** Where a reference was written, for error positions. */
+export interface ReferenceSite {
+  readonly filePath: string;
+  readonly line: number;
+  readonly column: number;
+  readonly fieldPath: string;
+}
+
+export interface DefinitionLoaderOptions {
+  readonly roots: SearchRoots;
+  readonly templates: TemplateSyntaxChecker;
+}
+
+const KIND_LABELS: Record<Filetype, string> = {
+  taskflow: 'taskflow',
+  personality: 'personality',
+  toolbox: 'toolbox',
+  prompt: 'prompt',
+  model_config: 'model config',
+};
+
+/** seclab bundle entries we do not ship, with the reason. */
+const UNSUPPORTED_BUNDLE: Record<string, string> = {
+  'toolboxes.codeql':
+    "seclab-taskflow-agent's codeql toolbox runs its Python CodeQL MCP server, which taskflow does not bundle; write a toolbox file that starts a CodeQL MCP server and reference it instead",
+};
+
+interface CacheEntry {
+  readonly filetype?: Filetype;
+  readonly definition?: Definition;
+  readonly parsed?: ParsedYaml;
+}
+
+/**
+ * Loads definition files by reference, once each. Problems are collected in `issues`
+ * (never thrown), so one pass reports everything; `files` holds the SHA-256 of every file
+ * read, for session fingerprints.
+ */
+export class DefinitionLoader {
+  readonly issues = new IssueCollector();
+  readonly files = new Map<string, string>();
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(readonly options: DefinitionLoaderOptions) {}
+
+  get workingDirectory(): string {
+    return this.options.roots.workingDirectory;
+  }
+
+  /** Resolve and load `reference`, expecting `expected` (any filetype when undefined).
+   *  Without a `site` (a command-line argument) an unresolved reference, or one to a file of
+   *  another filetype, throws. */
+  load<K extends Filetype>(
+    reference: string,
+    expected: K,
+    site?: ReferenceSite,
+  ): DefinitionByKind[K] | undefined;
+  load(reference: string, expected: undefined, site?: ReferenceSite): Definition | undefined;
+  load(
+    reference: string,
+    expected: Filetype | undefined,
+    site?: ReferenceSite,
+  ): Definition | undefined {
+    const resolution = resolveReference(reference, this.options.roots);
+    if (!resolution.ok) {
+      const what = expected === undefined ? 'reference' : KIND_LABELS[expected];
+      const bundled = /^(?:seclab_taskflow_agent|taskflow)\.(.+)$/.exec(reference)?.[1];
+      const unsupported = bundled === undefined ? undefined : UNSUPPORTED_BUNDLE[bundled];
+      const hint = resolution.suggestions[0]
+        ? ` — did you mean "${resolution.suggestions[0]}"?`
+        : '';
+      const looked = resolution.lookedIn
+        .slice(0, 4)
+        .map((candidate) => displayPath(candidate, this.workingDirectory));
+      const lookedText =
+        looked.length === 0
+          ? ''
+          : ` (looked in: ${looked.join(', ')}${resolution.lookedIn.length > 4 ? ', …' : ''})`;
+      const message = unsupported
+        ? `unsupported ${what} "${reference}": ${unsupported}`
+        : resolution.reason === 'not found'
+          ? `unknown ${what} "${reference}"${hint}${lookedText}`
+          : resolution.reason === 'file not found'
+            ? `${what} file "${reference}" not found${hint}${lookedText}`
+            : `invalid ${what} reference "${reference}": ${resolution.reason}`;
+      if (!site) {
+        throw new TaskflowError('reference-unresolved', message);
+      }
+      this.issues.add({ severity: 'error', kind: 'unknown-reference', ...site, message });
+      return undefined;
+    }
+    return this.loadFile(resolution.filePath, expected, reference, site);
+  }
+
+  /** Load a file by absolute path. */
+  loadFile(
+    filePath: string,
+    expected: Filetype | undefined,
+    reference: string = filePath,
+    site?: ReferenceSite,
+  ): Definition | undefined {
+    let entry = this.cache.get(filePath);
+    if (!entry) {
+      entry = this.read(filePath, reference);
+      this.cache.set(filePath, entry);
+    }
+    if (expected !== undefined && entry.filetype !== undefined && entry.filetype !== expected) {
+      this.reportWrongType(filePath, entry.filetype, expected, site);
+      return undefined;
+    }
+    return entry.definition;
+  }
+
+  /** Position of a field in a loaded file (line 1, column 1 when unknown). */
+  positionIn(
+    filePath: string,
+    fieldPath: readonly (string | number)[],
+  ): { line: number; column: number } {
+    return this.cache.get(filePath)?.parsed?.locate(fieldPath) ?? { line: 1, column: 1 };
+  }
+
+  private reportWrongType(
+    filePath: string,
+    actual: Filetype,
+    expected: Filetype,
+    site?: ReferenceSite,
+  ) {
+    const message = `expected a ${KIND_LABELS[expected]}, but ${displayPath(filePath, this.workingDirectory)} is a ${KIND_LABELS[actual]}`;
+    if (!site) throw new TaskflowError('definition-invalid', message, { filePath });
+    this.issues.add({ severity: 'error', kind: 'wrong-filetype', ...site, message });
+  }
+
+  /** Read and check one file on its own terms; whether its filetype is the one a reference
+   *  expects is decided by the caller, so that mismatch is reported where the reference is. */
+  private read(filePath: string, reference: string): CacheEntry {
+    let source: string;
+    try {
+      source = fs.readFileSync(filePath, 'utf8');
+    } catch (error) {
+      throw new TaskflowError(
+        'io',
+        `cannot read ${displayPath(filePath, this.workingDirectory)}: ${(error as Error).message}`,
+        {
+          cause: error,
+          filePath,
+        },
+      );
+    }
+    this.files.set(filePath, createHash('sha256').update(source).digest('hex'));
+    const fileIssues: DefinitionIssue[] = [];
+    const parsed = parseYaml(source, filePath);
+    if (!parsed.ok) {
+      for (const issue of parsed.issues) this.issues.add(issue);
+      return {};
+    }
+    const filetype = checkHeader(parsed.parsed, undefined, fileIssues);
+    if (filetype === undefined) {
+      for (const issue of fileIssues) this.issues.add(issue);
+      return {};
+    }
+    const { schema, knownFields } = FILETYPE_SCHEMAS[filetype];
+    const shapeOk = checkShape(parsed.parsed, schema, knownFields, fileIssues);
+    let definition: Definition | undefined;
+    if (shapeOk) {
+      const identity = {
+        ref: reference,
+        filePath,
+        shortName: path.basename(filePath).replace(/\.ya?ml$/i, ''),
+      };
+      const rules = checkFileRules(parsed.parsed, filetype, this.options.templates, fileIssues);
+      if (rules.ok)
+        definition = normalizeDefinition(parsed.parsed, filetype, identity, rules.outputsByTask);
+    }
+    for (const issue of fileIssues) this.issues.add(issue);
+    return { filetype, parsed: parsed.parsed, ...(definition && { definition }) };
+  }
+}

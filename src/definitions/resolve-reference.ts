@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { closestMatches } from './did-you-mean.js';
+
+/** Where dotted names are looked up, in order (grammar.md "Import paths"). */
+export interface SearchRoots {
+  /** `--path` dirs, then `TASKFLOW_PATH` entries. */
+  readonly searchPaths: readonly string[];
+  readonly workingDirectory: string;
+  /** The runner's package root (holds taskflows/, personalities/, ...). */
+  readonly bundleRoot: string;
+}
+
+export type Resolution =
+  | { readonly ok: true; readonly filePath: string }
+  | {
+      readonly ok: false;
+      /** Why, without the reference itself (`not found`, `invalid segment ".."`). */
+      readonly reason: string;
+      readonly lookedIn: readonly string[];
+      readonly suggestions: readonly string[];
+    };
+
+/** Prefixes that name the runner's own bundle. */
+export const BUNDLE_PREFIXES = ['taskflow', 'seclab_taskflow_agent'] as const;
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+const EXTENSIONS = ['.yaml', '.yml'];
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'coverage']);
+
+/** A reference is a file path if it contains a slash or ends in .yaml/.yml. */
+export function isFilePathReference(reference: string): boolean {
+  return /[\\/]/.test(reference) || /\.ya?ml$/i.test(reference);
+}
+
+function isFile(candidate: string): boolean {
+  try {
+    return fs.statSync(candidate).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+function realOrSelf(target: string): string {
+  try {
+    return fs.realpathSync(target);
+  } catch {
+    return target;
+  }
+}
+
+interface Root {
+  readonly directory: string;
+  /** Segments of the reference below this root. */
+  readonly segments: readonly string[];
+  /** Dotted prefix that reaches this root (for suggestions). */
+  readonly prefix: readonly string[];
+}
+
+/** Folder of an installed npm package named by `segment` (`my_flows` or `my-flows`). */
+function findPackageRoot(segment: string, workingDirectory: string): string | undefined {
+  const names = [...new Set([segment, segment.replace(/_/g, '-')])];
+  let directory = workingDirectory;
+  for (;;) {
+    for (const name of names) {
+      const candidate = path.join(directory, 'node_modules', name);
+      if (isFile(path.join(candidate, 'package.json'))) return candidate;
+    }
+    const parent = path.dirname(directory);
+    if (parent === directory) return undefined;
+    directory = parent;
+  }
+}
+
+function rootsFor(segments: readonly string[], roots: SearchRoots): Root[] {
+  const result: Root[] = [];
+  for (const directory of [...roots.searchPaths, roots.workingDirectory]) {
+    result.push({
+      directory: path.resolve(roots.workingDirectory, directory),
+      segments,
+      prefix: [],
+    });
+  }
+  const [first, ...rest] = segments;
+  if (first !== undefined && rest.length >= 1) {
+    const packageRoot = findPackageRoot(first, roots.workingDirectory);
+    if (packageRoot) result.push({ directory: packageRoot, segments: rest, prefix: [first] });
+    if ((BUNDLE_PREFIXES as readonly string[]).includes(first)) {
+      result.push({ directory: roots.bundleRoot, segments: rest, prefix: [first] });
+    }
+  }
+  return result;
+}
+
+/**
+ * Resolve a reference to an absolute real file path. Never throws: failures carry where
+ * we looked and the closest existing names.
+ */
+export function resolveReference(reference: string, roots: SearchRoots): Resolution {
+  if (isFilePathReference(reference)) {
+    const candidate = path.resolve(roots.workingDirectory, reference);
+    if (isFile(candidate)) return { ok: true, filePath: realOrSelf(candidate) };
+    return {
+      ok: false,
+      reason: 'file not found',
+      lookedIn: [candidate],
+      suggestions: siblingFiles(reference, candidate),
+    };
+  }
+  const segments = reference.split('.');
+  const bad = segments.find((segment) => !SEGMENT.test(segment));
+  if (bad !== undefined || segments.length === 0) {
+    return {
+      ok: false,
+      reason: bad
+        ? `invalid segment ${JSON.stringify(bad)} (each part of a dotted name must match [A-Za-z0-9_-]+; no "..", no absolute paths)`
+        : 'empty part between dots (a dotted name cannot contain "..", nor start or end with ".")',
+      lookedIn: [],
+      suggestions: [],
+    };
+  }
+  const lookedIn: string[] = [];
+  const candidateRoots = rootsFor(segments, roots);
+  for (const root of candidateRoots) {
+    const base = path.join(root.directory, ...root.segments);
+    lookedIn.push(`${base}${EXTENSIONS[0]}`);
+    for (const extension of EXTENSIONS) {
+      const candidate = `${base}${extension}`;
+      if (!isFile(candidate)) continue;
+      const real = realOrSelf(candidate);
+      if (!isInside(real, realOrSelf(root.directory))) {
+        return {
+          ok: false,
+          reason: `${candidate} is a link that leaves its root ${root.directory}`,
+          lookedIn,
+          suggestions: [],
+        };
+      }
+      return { ok: true, filePath: real };
+    }
+  }
+  return {
+    ok: false,
+    reason: 'not found',
+    lookedIn,
+    suggestions: closestMatches(reference, existingNames(candidateRoots, segments.length)),
+  };
+}
+
+/** Dotted names of YAML files at the same depth as the reference, under every root. */
+function existingNames(roots: readonly Root[], depth: number): string[] {
+  const names: string[] = [];
+  const limit = 5000;
+  const visit = (directory: string, trail: string[], remaining: number) => {
+    if (names.length >= limit) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(directory, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      if (remaining === 1) {
+        const match = /^([A-Za-z0-9_-]+)\.ya?ml$/.exec(entry.name);
+        if (match?.[1] && (entry.isFile() || entry.isSymbolicLink()))
+          names.push([...trail, match[1]].join('.'));
+      } else if (
+        entry.isDirectory() &&
+        !SKIPPED_FOLDERS.has(entry.name) &&
+        SEGMENT.test(entry.name)
+      ) {
+        visit(path.join(directory, entry.name), [...trail, entry.name], remaining - 1);
+      }
+    }
+  };
+  for (const root of roots) {
+    const below = depth - root.prefix.length;
+    if (below >= 1) visit(root.directory, [...root.prefix], below);
+  }
+  return names;
+}
+
+/** For a file-path reference that does not exist: the same path with the closest existing
+ *  YAML file names of its folder, as the user would write them. */
+function siblingFiles(reference: string, candidate: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(path.dirname(candidate)).filter((name) => /\.ya?ml$/i.test(name));
+  } catch {
+    return [];
+  }
+  const written = path.basename(reference);
+  const prefix = reference.slice(0, reference.length - written.length);
+  return closestMatches(written, entries).map((name) => `${prefix}${name}`);
+}

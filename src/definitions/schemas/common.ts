@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** A reference: dotted import path or file path. */
+export const refSchema = z.string().min(1).describe('dotted import path (a.b.name) or file path');
+
+/** A map of string keys to any YAML value. */
+export const anyMapSchema = z.record(z.string(), z.unknown());
+
+/** Environment-style map: templates; numbers and booleans are coerced to strings. */
+export const stringishMapSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean()]),
+);
+
+/** Duration: `90s`, `10m`, `1h`, `500ms`, `1m30s`, or a number of seconds. */
+export const DURATION_PATTERN = /^\s*(\d+(\.\d+)?(ms|s|m|h)\s*)+$/;
+export const durationSchema = z.union([
+  z.string().regex(DURATION_PATTERN, 'expected a duration such as 90s, 10m or 1h30m'),
+  z.number().positive(),
+]);
+
+export const headerSchema = z
+  .strictObject({
+    version: z.union([z.string(), z.number()]).describe('grammar version, "1.0"'),
+    filetype: z.enum(['taskflow', 'personality', 'toolbox', 'prompt', 'model_config']),
+  })
+  .describe('file header');
+
+export const HEADER_KEY = 'seclab-taskflow-agent';

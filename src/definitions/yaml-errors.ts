@@ -1,0 +1,151 @@
+import { isAlias, isMap, isPair, isScalar, Parser, visit } from 'yaml';
+import type { Document, YAMLError } from 'yaml';
+
+/** A YAML problem: where the user should look (character offset) and what to say. */
+export interface YamlProblem {
+  readonly offset: number;
+  readonly kind: 'yaml-syntax' | 'duplicate-key' | 'yaml-alias';
+  readonly message: string;
+}
+
+/**
+ * Describe a `yaml` parse error. The library reports some errors where it noticed them
+ * rather than where the mistake is: an unclosed quote or bracket at the end of the file, a
+ * bad indentation at the start of the line, a duplicate key without its name. Those are
+ * moved to the opening character / the key itself and say what is wrong.
+ */
+export function describeYamlError(
+  error: YAMLError,
+  source: string,
+  document: Document,
+  lineOf: (offset: number) => number,
+): YamlProblem {
+  const offset = error.pos[0];
+  const firstLine = (error.message.split('\n')[0] ?? error.message).replace(
+    / at line \d+, column \d+:?$/,
+    '',
+  );
+  if (error.code === 'DUPLICATE_KEY') {
+    const duplicate = findDuplicateKey(document, offset);
+    const message = duplicate
+      ? `duplicate key ${JSON.stringify(duplicate.key)} (first written on line ${lineOf(duplicate.firstOffset)})`
+      : `duplicate key: ${firstLine}`;
+    return { offset, kind: 'duplicate-key', message };
+  }
+  if (error.code === 'MISSING_CHAR' || /end with a|closing/i.test(firstLine)) {
+    const unclosed = findUnclosed(source, offset);
+    if (unclosed)
+      return {
+        offset: unclosed.offset,
+        kind: 'yaml-syntax',
+        message: `YAML syntax error: ${unclosed.message}`,
+      };
+  }
+  return {
+    offset: skipSpaces(source, offset),
+    kind: 'yaml-syntax',
+    message: `YAML syntax error: ${firstLine}`,
+  };
+}
+
+/** Aliases (`*name`) with no anchor (`&name`) before them, which `toJS()` would throw on. */
+export function unresolvedAliases(document: Document): YamlProblem[] {
+  const problems: YamlProblem[] = [];
+  visit(document, {
+    Alias(_key, node) {
+      if (!isAlias(node) || node.resolve(document) !== undefined) return;
+      problems.push({
+        offset: node.range?.[0] ?? 0,
+        kind: 'yaml-alias',
+        message: `unknown YAML alias "*${node.source}": no anchor "&${node.source}" is defined before it`,
+      });
+    },
+  });
+  return problems;
+}
+
+/** Indentation errors point at the line's first column; the offending item starts after the spaces. */
+function skipSpaces(source: string, offset: number): number {
+  let position = offset;
+  while (source[position] === ' ') position++;
+  return position < source.length && source[position] !== '\n' && source[position] !== '\r'
+    ? position
+    : offset;
+}
+
+function findDuplicateKey(
+  document: Document,
+  offset: number,
+): { key: string; firstOffset: number } | undefined {
+  let found: { key: string; firstOffset: number } | undefined;
+  visit(document, {
+    Map(_key, map) {
+      if (!isMap(map)) return undefined;
+      const pairs = map.items.filter((item) => isPair(item) && isScalar(item.key));
+      const duplicate = pairs.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
+      if (!duplicate || !isScalar(duplicate.key)) return undefined;
+      const value = duplicate.key.value;
+      const first = pairs.find((pair) => isScalar(pair.key) && pair.key.value === value);
+      const firstOffset = (isScalar(first?.key) && first.key.range?.[0]) || offset;
+      found = { key: String(value), firstOffset };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+interface CstNode {
+  readonly type?: string;
+  readonly offset?: number;
+  readonly source?: string;
+  readonly start?: { readonly source?: string };
+  readonly end?: readonly { readonly type?: string }[];
+}
+
+/** The last quoted scalar or flow collection opened before `before` that is never closed. */
+function findUnclosed(
+  source: string,
+  before: number,
+): { offset: number; message: string } | undefined {
+  let found: { offset: number; message: string } | undefined;
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
+    const token = node as CstNode;
+    const offset = token.offset ?? Number.POSITIVE_INFINITY;
+    if (offset <= before) {
+      const problem = unclosedProblem(token);
+      if (problem && (found === undefined || offset >= found.offset))
+        found = { offset, message: problem };
+    }
+    for (const child of Object.values(node)) if (typeof child === 'object') walk(child);
+  };
+  for (const token of new Parser().parse(source)) walk(token);
+  return found;
+}
+
+function unclosedProblem(token: CstNode): string | undefined {
+  if (token.type === 'double-quoted-scalar' || token.type === 'single-quoted-scalar') {
+    const quote = token.type === 'double-quoted-scalar' ? '"' : "'";
+    const text = token.source ?? '';
+    const closed =
+      text.length >= 2 &&
+      text.endsWith(quote) &&
+      !(quote === '"' && /(^|[^\\])(\\\\)*\\"$/.test(text));
+    return closed
+      ? undefined
+      : `the string quoted with ${quote} here is never closed (missing closing ${quote})`;
+  }
+  if (token.type === 'flow-collection') {
+    const open = token.start?.source ?? '[';
+    const close = open === '{' ? '}' : ']';
+    const closed = (token.end ?? []).some(
+      (part) => part.type === 'flow-seq-end' || part.type === 'flow-map-end',
+    );
+    return closed ? undefined : `the "${open}" here is never closed (missing "${close}")`;
+  }
+  return undefined;
+}

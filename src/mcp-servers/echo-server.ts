@@ -1,0 +1,104 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { textResult } from './text-result.js';
+
+/** State shared by every session of one echo server process. */
+export interface EchoServerState {
+  /** What the `counter` tool last returned. */
+  count: number;
+}
+
+export interface EchoServerOptions {
+  /** Per-process state; pass the same object to every session's server. */
+  readonly state?: EchoServerState;
+  /** What `echo_env` reads; the process environment in the executable. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
+  /** Diagnostic lines (the executable writes them to stderr, which the runner logs). */
+  readonly log?: (line: string) => void;
+}
+
+const READ = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+/** Longest `sleep` accepted (one hour), so a typo cannot park a test forever. */
+export const MAX_SLEEP_MS = 3_600_000;
+
+/**
+ * The echo MCP server: tool `echo`, the minimal useful server (no resources, no prompts).
+ *
+ * Diagnostic tools, for testing the runner rather than for agents:
+ * - `echo_env` {name}: the variable's value in the server process, or "(unset)" — shows
+ *   which environment servers receive;
+ * - `sleep` {ms}: waits, honouring cancellation, then answers "slept N ms"; a cancelled
+ *   sleep logs "sleep cancelled after N ms";
+ * - `counter`: increments a per-process counter and returns it — shows whether calls
+ *   reached the same process.
+ */
+export function createEchoServer(options: EchoServerOptions = {}): McpServer {
+  const state = options.state ?? { count: 0 };
+  const environment = options.environment ?? {};
+  const server = new McpServer({ name: 'taskflow-echo', version: '1.0.0' });
+
+  server.registerTool(
+    'echo',
+    {
+      description: 'Return the message unchanged.',
+      inputSchema: { message: z.string().describe('The text to echo back.') },
+      annotations: READ,
+    },
+    (args) => textResult(args.message),
+  );
+
+  server.registerTool(
+    'echo_env',
+    {
+      description:
+        'Diagnostic: the value of an environment variable in the server process, or "(unset)".',
+      inputSchema: { name: z.string().min(1).describe('The variable name.') },
+      annotations: READ,
+    },
+    (args) => textResult(environment[args.name] ?? '(unset)'),
+  );
+
+  server.registerTool(
+    'sleep',
+    {
+      description: 'Diagnostic: wait the given number of milliseconds, then answer "slept N ms".',
+      inputSchema: {
+        ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_SLEEP_MS)
+          .describe('How long to wait, in milliseconds.'),
+      },
+      annotations: READ,
+    },
+    async (args, extra) => {
+      const startedMs = performance.now();
+      try {
+        await delay(args.ms, undefined, { signal: extra.signal });
+      } catch (error) {
+        const elapsedMs = Math.round(performance.now() - startedMs);
+        options.log?.(`sleep cancelled after ${elapsedMs} ms`);
+        // The SDK sends no response to a cancelled request; rethrowing just ends the handler.
+        throw error;
+      }
+      return textResult(`slept ${args.ms} ms`);
+    },
+  );
+
+  server.registerTool(
+    'counter',
+    {
+      description: 'Diagnostic: increment a per-process counter and return its new value.',
+      annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    () => {
+      state.count += 1;
+      return textResult(String(state.count));
+    },
+  );
+
+  return server;
+}

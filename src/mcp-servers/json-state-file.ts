@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { TaskflowError, errorMessage } from '../errors.js';
+
+/**
+ * The state folder of a bundled server: the environment value when it is set and non-empty
+ * (toolbox files pass `{{ env('X', '') }}`, so empty means unset), else `<tmpdir>/<defaultFolder>`.
+ */
+export function resolveStateDirectory(value: string | undefined, defaultFolder: string): string {
+  return value !== undefined && value.trim() !== ''
+    ? resolve(value)
+    : join(tmpdir(), defaultFolder);
+}
+
+export interface JsonStateFileOptions<T> {
+  /** Validates parsed file content; throws (any error) when it is not a valid state. */
+  readonly parse: (content: unknown) => T;
+  /** The JSON document to store for a state. */
+  readonly serialize: (state: T) => unknown;
+  /** The state when the file does not exist yet. */
+  readonly empty: () => T;
+}
+
+/**
+ * One JSON document on disk, read fresh for every operation (so a restarted server, or
+ * another process that ran in between, is seen) and replaced atomically (temp file + rename)
+ * after every change. Operations are serialised within the process, so concurrent updates
+ * never overwrite each other.
+ */
+export class JsonStateFile<T> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly filePath: string,
+    private readonly options: JsonStateFileOptions<T>,
+  ) {}
+
+  /** The current state. @throws TaskflowError `io` when the file is unreadable or invalid. */
+  read(): Promise<T> {
+    return this.enqueue(() => this.load());
+  }
+
+  /**
+   * Applies `change` to the current state. It returns the new state (written to disk) or
+   * `undefined` for no change, plus the value to hand back.
+   * @throws TaskflowError `io` when the file is invalid or cannot be written; the file is
+   * then left as it was.
+   */
+  update<R>(change: (state: T) => { readonly state?: T; readonly result: R }): Promise<R> {
+    return this.enqueue(async () => {
+      const outcome = change(await this.load());
+      if (outcome.state !== undefined) await this.write(outcome.state);
+      return outcome.result;
+    });
+  }
+
+  private enqueue<R>(operation: () => Promise<R>): Promise<R> {
+    const next = this.queue.then(operation, operation);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async load(): Promise<T> {
+    let text: string;
+    try {
+      text = await readFile(this.filePath, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.options.empty();
+      throw new TaskflowError(
+        'io',
+        `${this.filePath}: cannot read state file: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    try {
+      return this.options.parse(JSON.parse(text));
+    } catch (error) {
+      throw new TaskflowError(
+        'io',
+        `${this.filePath}: invalid state file: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  private async write(state: T): Promise<void> {
+    const temporaryPath = `${this.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await mkdir(dirname(this.filePath), { recursive: true });
+      await writeFile(
+        temporaryPath,
+        `${JSON.stringify(this.options.serialize(state), null, 2)}\n`,
+        'utf8',
+      );
+      await rename(temporaryPath, this.filePath);
+    } catch (error) {
+      await rm(temporaryPath, { force: true }).catch(() => undefined);
+      throw new TaskflowError(
+        'io',
+        `${this.filePath}: cannot write state file: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}

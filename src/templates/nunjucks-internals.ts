@@ -1,0 +1,129 @@
+/**
+ * Typed access to the parts of nunjucks that its type definitions leave out (parser, AST
+ * nodes, compiler, transformer). Everything nunjucks-internal goes through this file, so a
+ * nunjucks upgrade that moves these is felt in one place.
+ */
+import { createRequire } from 'node:module';
+import nunjucks from 'nunjucks';
+
+/** A nunjucks AST node. Child nodes live in the properties named by `fields`. */
+export interface AstNode {
+  readonly typename: string;
+  readonly lineno: number;
+  readonly colno: number;
+  readonly fields: readonly string[];
+  findAll(type: AstNodeClass, results?: AstNode[]): AstNode[];
+  [field: string]: unknown;
+}
+
+export type AstNodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => AstNode;
+
+type NodeClassName =
+  | 'NodeList'
+  | 'Output'
+  | 'Symbol'
+  | 'Literal'
+  | 'FunCall'
+  | 'Filter'
+  | 'Is'
+  | 'Include'
+  | 'Import'
+  | 'FromImport'
+  | 'Extends';
+
+interface NunjucksInternals {
+  parser: { parse(source: string, extensions: readonly unknown[], options: object): AstNode };
+  nodes: Record<NodeClassName, AstNodeClass>;
+  compiler: {
+    Compiler: new (templateName: string | undefined, throwOnUndefined: boolean) => NunjucksCompiler;
+  };
+  lib: { TemplateError: new (message: string, lineno?: number, colno?: number) => Error };
+  runtime: { SafeString: new (value: string) => object };
+}
+
+interface NunjucksCompiler {
+  compile(node: AstNode): void;
+  getCode(): string;
+}
+
+interface NunjucksTransformer {
+  transform(ast: AstNode, asyncFilters: readonly string[], name?: string): AstNode;
+}
+
+const internals = nunjucks as unknown as NunjucksInternals;
+
+/** The node classes used to build replacement nodes and to search the tree. */
+export const astNodes = internals.nodes;
+
+/** The compiled form nunjucks accepts in place of source text (as the precompiler produces). */
+export interface CompiledTemplateSource {
+  readonly type: 'code';
+  readonly obj: Readonly<Record<string, unknown>>;
+}
+
+/** Parse template text (throws nunjucks' TemplateError or a lexer Error). */
+export function parseTemplate(source: string): AstNode {
+  return internals.parser.parse(source, [], { trimBlocks: true, lstripBlocks: true });
+}
+
+let transformer: NunjucksTransformer | undefined;
+
+/** Compile an AST (after our rewrites) to the code object nunjucks' Template accepts. */
+export function compileAst(ast: AstNode, templateName: string | undefined): CompiledTemplateSource {
+  // The transformer (block `super()` lifting, async conversion) is not exported by the
+  // package index; it is already loaded by nunjucks' compiler, so this require is free.
+  transformer ??= createRequire(import.meta.url)('nunjucks/src/transformer') as NunjucksTransformer;
+  const compiler = new internals.compiler.Compiler(templateName, false);
+  compiler.compile(transformer.transform(ast, [], templateName));
+  // Same evaluation nunjucks itself performs on compiled template code.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const templateFactory = new Function(compiler.getCode()) as () => Record<string, unknown>;
+  return { type: 'code', obj: templateFactory() };
+}
+
+/** Wrap a compiled source as a nunjucks Template bound to an environment. */
+export function createTemplate(
+  source: CompiledTemplateSource,
+  environment: nunjucks.Environment,
+  path: string | undefined,
+): nunjucks.Template {
+  const TemplateClass = nunjucks.Template as unknown as new (
+    src: CompiledTemplateSource,
+    environment: nunjucks.Environment,
+    path?: string,
+  ) => nunjucks.Template;
+  return new TemplateClass(source, environment, path);
+}
+
+/**
+ * A synchronous nunjucks loader over `load`: undefined means "not found" (which
+ * `{% include ... ignore missing %}` tolerates). Serves compiled code, never source text.
+ */
+export function createCompiledLoader(
+  load: (name: string) => { source: CompiledTemplateSource; path: string } | undefined,
+): nunjucks.ILoader {
+  return {
+    getSource(name: string) {
+      const loaded = load(name);
+      if (!loaded) return null as unknown as nunjucks.LoaderSource;
+      // nunjucks accepts compiled code in place of source text (its precompiled form).
+      return { src: loaded.source as unknown as string, path: loaded.path, noCache: false };
+    },
+  };
+}
+
+/** nunjucks' TemplateError: carries lineno/colno and a message that nunjucks prefixes with the path. */
+export interface NunjucksTemplateError extends Error {
+  lineno?: number;
+  colno?: number;
+  cause?: unknown;
+}
+
+export function isNunjucksTemplateError(error: unknown): error is NunjucksTemplateError {
+  return error instanceof internals.lib.TemplateError;
+}
+
+/** Text marked safe by nunjucks (macro output, `safe` filter): a String-like object. */
+export function isSafeString(value: unknown): boolean {
+  return value instanceof internals.runtime.SafeString;
+}
