@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'dotenv';
+import { parseEnv } from 'node:util';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -29,7 +29,7 @@ export function loadEnvironment(
   processEnvironment: Environment,
 ): Environment {
   const file = findDotEnv(workingDirectory);
-  const fromFile = file ? parse(fs.readFileSync(file)) : {};
+  const fromFile = file ? (parseEnv(fs.readFileSync(file, 'utf8')) as Record<string, string>) : {};
   return Object.freeze({ ...fromFile, ...processEnvironment });
 }
 

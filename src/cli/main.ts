@@ -40,7 +40,7 @@ async function main(): Promise<number> {
 /** commander throws on --help/--version (exit 0) and on usage errors (exit 2, already printed). */
 function commanderExitCode(error: unknown): number | undefined {
   if (error === null || typeof error !== 'object' || !('code' in error)) return undefined;
-  const code = (error).code;
+  const code = error.code;
   if (typeof code !== 'string' || !code.startsWith('commander.')) return undefined;
   if (
     code === 'commander.helpDisplayed' ||

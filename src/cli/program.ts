@@ -1,4 +1,4 @@
-import { Argument, Command } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { packageVersion, type RuntimeContext } from './runtime-context.js';
 
 const COMPAT_HELP = `
@@ -13,6 +13,31 @@ Exit codes: 0 ok, 1 task failed, 2 usage or invalid definitions, 69 quota exhaus
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new InvalidArgumentError('expected a whole number >= 1');
+  }
+  return number;
+}
+
+interface RunCliOptions {
+  global: string[];
+  modelConfig?: string;
+  headless?: boolean;
+  output?: string;
+  path: string[];
+}
+
+interface AskCliOptions {
+  modelConfig?: string;
+  model?: string;
+  headless?: boolean;
+  maxSteps?: number;
+  output?: string;
+  path: string[];
 }
 
 /**
@@ -30,6 +55,39 @@ export function buildProgram(context: RuntimeContext): Command {
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
       writeErr: (text) => context.stderr.write(text),
+    });
+
+  program
+    .command('run')
+    .description('run a taskflow')
+    .argument('<taskflow>', 'taskflow: dotted import path or file path')
+    .option('-g, --global <KEY=VALUE>', 'override a taskflow global (repeatable)', collect, [])
+    .option('-m, --model-config <ref>', "use this model config instead of the taskflow's")
+    .option('--headless', 'auto-approve tools listed under confirm for every task')
+    .option('--output <mode>', 'tty | plain | jsonl')
+    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .action(async (taskflow: string, options: RunCliOptions) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(context, taskflow, options);
+    });
+
+  program
+    .command('ask')
+    .description('run one agent with a personality on a prompt')
+    .argument('<personality>', 'personality: dotted import path or file path')
+    .argument('<prompt...>', 'the prompt')
+    .option('-m, --model-config <ref>', 'model config to resolve --model through')
+    .option(
+      '--model <name>',
+      'model (a model config key or a literal id; default $TASKFLOW_DEFAULT_MODEL)',
+    )
+    .option('--headless', 'auto-approve tools listed under confirm')
+    .option('--max-steps <n>', 'maximum model turns', parsePositiveInteger)
+    .option('--output <mode>', 'tty | plain | jsonl')
+    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .action(async (personality: string, prompt: string[], options: AskCliOptions) => {
+      const { askCommand } = await import('./commands/ask.js');
+      process.exitCode = await askCommand(context, personality, prompt, options);
     });
 
   program

@@ -1,7 +1,7 @@
 import type { DefinitionIssue } from './issues.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { FILETYPES, type Filetype } from './types.js';
-import { HEADER_KEY } from './schemas/common.js';
+import { HEADER_KEY } from './header-key.js';
 import { didYouMean } from './did-you-mean.js';
 
 export const SUPPORTED_VERSION = '1.0';

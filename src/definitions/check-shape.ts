@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import type { DefinitionIssue } from './issues.js';
 import type { ParsedYaml } from './parse-yaml.js';
-import { HEADER_KEY } from './schemas/common.js';
+import { HEADER_KEY } from './header-key.js';
 import { describeValue } from './check-header.js';
 import { didYouMean } from './did-you-mean.js';
+import { taskSchema } from './schemas/taskflow-schema.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -62,6 +63,23 @@ function messageFor(issue: Issue, actual: unknown): string {
   }
 }
 
+/** `['taskflow', 3]`: an item of the task list. */
+function isTaskItem(fieldPath: readonly PropertyKey[]): boolean {
+  return fieldPath.length === 2 && fieldPath[0] === 'taskflow' && typeof fieldPath[1] === 'number';
+}
+
+/** seclab's docs show `- task:` with the fields at the level of `task:`; YAML then reads an
+ *  empty task with the fields beside it, so say that rather than "expected a mapping". */
+function emptyTaskMessage(item: unknown, task: unknown): string {
+  const beside =
+    item !== null && typeof item === 'object'
+      ? Object.keys(item).filter((key) => key !== 'task')
+      : [];
+  const what = task === null ? 'the task is empty' : 'the list item has no "task:"';
+  if (beside.length === 0) return what;
+  return `${what}; its fields (${beside.join(', ')}) are written beside "task:" — indent them under "task:" (two more spaces than "task")`;
+}
+
 /**
  * Validate `parsed.value` against a filetype schema. Unknown fields become warnings
  * (`unknown-field`, with a did-you-mean among `knownFields`); everything else is an error.
@@ -83,6 +101,10 @@ export function checkShape(
       for (const key of issue.keys) {
         const keyPath = [...fieldPath, key] as (string | number)[];
         const { line, column } = parsed.locate(keyPath, { key: true });
+        const hint =
+          isTaskItem(fieldPath) && Object.hasOwn(taskSchema.shape, key)
+            ? ' — it is a task field: indent it under "task:"'
+            : didYouMean(key, knownFields);
         issues.push({
           severity: 'warning',
           kind: 'unknown-field',
@@ -90,22 +112,29 @@ export function checkShape(
           line,
           column,
           fieldPath: formatFieldPath(keyPath),
-          message: `unknown field "${key}"${didYouMean(key, knownFields)}`,
+          message: `unknown field "${key}"${hint}`,
         });
       }
       continue;
     }
     ok = false;
     const actual = valueAt(parsed.value, fieldPath);
-    const { line, column } = parsed.locate(fieldPath as (string | number)[]);
+    const emptyTask =
+      issue.code === 'invalid_type' &&
+      actual == null &&
+      fieldPath.at(-1) === 'task' &&
+      isTaskItem(fieldPath.slice(0, -1));
+    const { line, column } = parsed.locate(fieldPath as (string | number)[], { key: emptyTask });
     issues.push({
       severity: 'error',
-      kind: 'invalid-field',
+      kind: emptyTask ? 'empty-task' : 'invalid-field',
       filePath: parsed.filePath,
       line,
       column,
       fieldPath: formatFieldPath(fieldPath),
-      message: messageFor(issue, actual),
+      message: emptyTask
+        ? emptyTaskMessage(valueAt(parsed.value, fieldPath.slice(0, -1)), actual)
+        : messageFor(issue, actual),
     });
   }
   return ok;

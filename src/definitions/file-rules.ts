@@ -1,6 +1,6 @@
 import { formatFieldPath } from './check-shape.js';
 import type { DefinitionIssue } from './issues.js';
-import { checkJsonSchema, OutputsSpecError, toJsonSchema } from './outputs-schema.js';
+import { checkJsonSchema, isJsonSchema, OutputsSpecError, toJsonSchema } from './outputs-schema.js';
 import type { FieldPath, ParsedYaml } from './parse-yaml.js';
 import type { RawModelConfig } from './schemas/model-config-schema.js';
 import type { RawTask, RawTaskflow } from './schemas/taskflow-schema.js';
@@ -160,7 +160,9 @@ function checkTaskflow(
     if (task.outputs != null) {
       try {
         const schema = toJsonSchema(task.outputs);
-        const problem = checkJsonSchema(schema);
+        // Schemas converted from a seclab type spec are valid by construction; only
+        // hand-written JSON Schema needs ajv (and its ~50 ms import) at load time.
+        const problem = isJsonSchema(task.outputs) ? checkJsonSchema(schema) : undefined;
         if (problem)
           report(at('outputs', ...problem.fieldPath), `invalid JSON Schema: ${problem.message}`, {
             key: problem.key,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { HEADER_KEY } from './schemas/common.js';
+import { HEADER_KEY } from './header-key.js';
 import { modelConfigSchema } from './schemas/model-config-schema.js';
 import { personalitySchema } from './schemas/personality-schema.js';
 import { promptSchema } from './schemas/prompt-schema.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FILETYPE_SCHEMAS } from './filetype-schemas.js';
-import { HEADER_KEY } from './schemas/common.js';
+import { HEADER_KEY } from './header-key.js';
 import { FILETYPES, type Filetype } from './types.js';
 
 type JsonObject = Record<string, unknown>;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { normaliseVersion } from './check-header.js';
 import { BUNDLE_PREFIXES, type SearchRoots } from './resolve-reference.js';
-import { HEADER_KEY } from './schemas/common.js';
+import { HEADER_KEY } from './header-key.js';
 import { FILETYPES, type Filetype } from './types.js';
 
 export interface ListedDefinition {

@@ -163,6 +163,9 @@ export function outputsValidator(): AjvInstance {
     const module = require('ajv/dist/2020.js') as { default: new (options: object) => AjvInstance };
     ajv = new module.default({
       allErrors: true,
+      // Compiling the 2020-12 meta-schema costs ~70 ms; strict mode still rejects unknown
+      // keywords and bad types when the schema itself is compiled.
+      validateSchema: false,
       strictSchema: true,
       strictTypes: false,
       strictTuples: false,
@@ -182,12 +185,6 @@ export interface JsonSchemaProblem {
   readonly key: boolean;
 }
 
-interface AjvError {
-  readonly instancePath?: string;
-  readonly message?: string;
-  readonly params?: { readonly allowedValues?: unknown[] };
-}
-
 /** Check that a JSON Schema compiles; returns the problem or undefined. */
 export function checkJsonSchema(schema: Record<string, unknown>): JsonSchemaProblem | undefined {
   try {
@@ -195,54 +192,103 @@ export function checkJsonSchema(schema: Record<string, unknown>): JsonSchemaProb
     return undefined;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    // Meta-schema violations carry ajv's `errors`, each with a JSON Pointer into the schema.
-    const first = (error as { errors?: AjvError[] }).errors?.[0];
-    if (first?.message) {
-      const allowed = first.params?.allowedValues;
-      const values = Array.isArray(allowed) ? ` (${allowed.map(String).join(', ')})` : '';
-      return {
-        message: `${first.message}${values}`,
-        fieldPath: pointerPath(schema, first.instancePath ?? ''),
-        key: false,
-      };
-    }
-    const unknown = /unknown keyword: "([^"]+)"/.exec(text)?.[1];
-    if (unknown !== undefined) {
-      return {
-        message: `unknown keyword "${unknown}"${didYouMean(unknown, JSON_SCHEMA_KEYWORDS)}`,
-        fieldPath: findKey(schema, unknown) ?? [],
-        key: true,
-      };
-    }
-    return { message: text, fieldPath: [], key: false };
+    return describeCompileError(schema, text);
   }
 }
 
-/** JSON Pointer (`/properties/a/items/0`) -> field path, with list indexes as numbers. */
-function pointerPath(root: unknown, pointer: string): (string | number)[] {
-  const fieldPath: (string | number)[] = [];
+/** ajv (without meta-schema validation) names the keyword but not where it is; find it. */
+function describeCompileError(schema: Record<string, unknown>, text: string): JsonSchemaProblem {
+  const unknown = /unknown keyword: "([^"]+)"/.exec(text)?.[1];
+  if (unknown !== undefined) {
+    return {
+      message: `unknown keyword "${unknown}"${didYouMean(unknown, JSON_SCHEMA_KEYWORDS)}`,
+      fieldPath: findKey(schema, unknown) ?? [],
+      key: true,
+    };
+  }
+  if (text.startsWith('type must be JSONType')) {
+    // A property named "type" (`properties: {type: {...}}`) holds a schema, not a type.
+    const fieldPath = findKey(
+      schema,
+      'type',
+      (value) => !isJsonTypeValue(value) && (Array.isArray(value) || typeof value !== 'object'),
+    );
+    if (fieldPath) {
+      const types = [...JSON_TYPES].join(', ');
+      const got = JSON.stringify(valueAtPath(schema, fieldPath));
+      return {
+        message: `"type" must be one of ${types} (or a list of them), got ${got}`,
+        fieldPath,
+        key: false,
+      };
+    }
+  }
+  const wrongType = /^(\$?\w+) value must be \[(.*)\]$/.exec(text);
+  if (wrongType?.[1] && wrongType[2]) {
+    const keyword = wrongType[1];
+    const allowed = wrongType[2].split(',').map((name) => name.replace(/"/g, '').trim());
+    const fieldPath = findKey(schema, keyword, (value) => !allowed.includes(jsonTypeOf(value)));
+    if (fieldPath) {
+      const got = JSON.stringify(valueAtPath(schema, fieldPath));
+      return {
+        message: `"${keyword}" must be ${allowed.map((name) => YAML_TYPE_NAMES[name] ?? `a ${name}`).join(' or ')}, got ${got}`,
+        fieldPath,
+        key: false,
+      };
+    }
+  }
+  return { message: text, fieldPath: [], key: false };
+}
+
+/** ajv's JSON type names as a YAML author reads them. */
+const YAML_TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  integer: 'an integer',
+};
+
+function isJsonTypeValue(value: unknown): boolean {
+  const types = Array.isArray(value) ? value : [value];
+  return (
+    types.length > 0 && types.every((entry) => typeof entry === 'string' && JSON_TYPES.has(entry))
+  );
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function valueAtPath(root: unknown, fieldPath: readonly (string | number)[]): unknown {
   let node = root;
-  for (const escaped of pointer.split('/').slice(1)) {
-    const part = escaped.replace(/~1/g, '/').replace(/~0/g, '~');
-    const segment = Array.isArray(node) && /^\d+$/.test(part) ? Number(part) : part;
-    fieldPath.push(segment);
+  for (const segment of fieldPath) {
     node =
       node !== null && typeof node === 'object'
         ? (node as Record<string | number, unknown>)[segment]
         : undefined;
   }
-  return fieldPath;
+  return node;
 }
 
-/** Path of the first mapping key named `key` (depth first), for keywords ajv names without a path. */
-function findKey(node: unknown, key: string): (string | number)[] | undefined {
+/** Path of the first mapping key named `key` (depth first) whose value passes `test`. */
+function findKey(
+  node: unknown,
+  key: string,
+  test: (value: unknown) => boolean = () => true,
+): (string | number)[] | undefined {
   if (node === null || typeof node !== 'object') return undefined;
   const entries: [string | number, unknown][] = Array.isArray(node)
     ? node.map((child, index) => [index, child])
     : Object.entries(node);
-  if (!Array.isArray(node) && Object.hasOwn(node, key)) return [key];
+  if (
+    !Array.isArray(node) &&
+    Object.hasOwn(node, key) &&
+    test((node as Record<string, unknown>)[key])
+  )
+    return [key];
   for (const [name, child] of entries) {
-    const below = findKey(child, key);
+    const below = findKey(child, key, test);
     if (below) return [name, ...below];
   }
   return undefined;

@@ -26,4 +26,4 @@ export const headerSchema = z
   })
   .describe('file header');
 
-export const HEADER_KEY = 'seclab-taskflow-agent';
+export { HEADER_KEY } from '../header-key.js';

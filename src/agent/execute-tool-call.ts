@@ -1,0 +1,142 @@
+import { emitEvent, type ToolCallStatus } from '../events.js';
+import { isTaskflowError } from '../errors.js';
+import type { ToolCall } from '../model/types.js';
+import type { ToolRouter } from './tool-router.js';
+import type { AgentRunInput, ToolResultRecord } from './types.js';
+
+export const APPROVAL_REQUIRED_MESSAGE =
+  'tool call not allowed: approval required (run headless to allow)';
+
+/** What one tool call produced for the conversation. */
+export interface ToolCallAnswer {
+  readonly content: string;
+  readonly status: ToolCallStatus | 'handoff' | 'repair';
+  /** Set for MCP results that can become the task's result. */
+  readonly record?: ToolResultRecord;
+  /** Set when the call transfers the conversation. */
+  readonly handoffTo?: string;
+}
+
+export const HANDOFF_PREFIX = 'transfer_to_';
+
+/** Parse tool-call arguments; undefined when they are not a JSON object. */
+export function parseArguments(text: string): Record<string, unknown> | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return {};
+  try {
+    const value: unknown = JSON.parse(trimmed);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function preview(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * Execute one tool call of the model: route it, repair mistakes (unknown tool, bad
+ * arguments), ask for approval where needed, call the MCP server and turn the outcome
+ * into the text the model receives. Throws only for cancellation.
+ */
+export async function executeToolCall(
+  call: ToolCall,
+  input: AgentRunInput,
+  router: ToolRouter,
+  handoffTargets: readonly string[],
+): Promise<ToolCallAnswer> {
+  const { location } = input;
+  if (
+    call.name.startsWith(HANDOFF_PREFIX) &&
+    handoffTargets.includes(call.name.slice(HANDOFF_PREFIX.length))
+  ) {
+    const target = call.name.slice(HANDOFF_PREFIX.length);
+    return {
+      content: `Transferred to ${target}. ${target} continues the conversation.`,
+      status: 'handoff',
+      handoffTo: target,
+    };
+  }
+  const routed = router.lookup(call.name);
+  if (!routed) {
+    const valid = [
+      ...router.names,
+      ...handoffTargets.map((target) => `${HANDOFF_PREFIX}${target}`),
+    ];
+    return {
+      content: `error: unknown tool ${JSON.stringify(call.name)}. Valid tool names: ${valid.length ? valid.join(', ') : '(none)'}. Call one of these exactly, or answer without a tool.`,
+      status: 'repair',
+    };
+  }
+  const args = parseArguments(call.arguments);
+  if (!args) {
+    return {
+      content: `error: the arguments of ${call.name} are not a valid JSON object (got: ${preview(call.arguments)}). The call was not executed; re-issue it with valid JSON arguments.`,
+      status: 'repair',
+    };
+  }
+  const base = { ...location, toolbox: routed.toolbox, tool: routed.tool, callId: call.id };
+  if (routed.needsApproval && !input.headless) {
+    const approved = input.approve
+      ? await input.approve(
+          { toolbox: routed.toolbox, tool: routed.tool, arguments: call.arguments, ...location },
+          { ...(input.signal && { signal: input.signal }) },
+        )
+      : false;
+    if (!approved) {
+      const message = input.approve ? 'tool call denied by the user' : APPROVAL_REQUIRED_MESSAGE;
+      if (!input.approve) {
+        emitEvent(input.onEvent, {
+          type: 'warning',
+          ...location,
+          message: `denied ${routed.toolbox}.${routed.tool}: approval required and no terminal to ask (use --headless or headless: true)`,
+        });
+      }
+      emitEvent(input.onEvent, { type: 'tool-call-start', ...base, arguments: call.arguments });
+      emitEvent(input.onEvent, { type: 'tool-call-end', ...base, status: 'denied', durationMs: 0 });
+      return { content: message, status: 'denied' };
+    }
+  }
+  await input.journal?.toolIntent({ call, toolbox: routed.toolbox, tool: routed.tool });
+  emitEvent(input.onEvent, { type: 'tool-call-start', ...base, arguments: call.arguments });
+  const started = Date.now();
+  let answer: ToolCallAnswer;
+  try {
+    const outcome = await routed.connection.callTool(routed.tool, args, {
+      ...(input.signal && { signal: input.signal }),
+    });
+    answer = {
+      content: outcome.text,
+      status: outcome.isError ? 'error' : 'ok',
+      ...(!outcome.isError && {
+        record: {
+          text: outcome.text,
+          ...(outcome.structuredContent !== undefined && {
+            structuredContent: outcome.structuredContent,
+          }),
+        },
+      }),
+    };
+  } catch (error) {
+    if (!isTaskflowError(error) || error.code === 'cancelled') throw error;
+    if (error.code === 'tool-timeout')
+      answer = { content: `error: ${error.message}`, status: 'timeout' };
+    else if (error.code === 'toolbox-closed') {
+      answer = {
+        content: `error: the ${routed.toolbox} server stopped during the call; the outcome is unknown (${error.message})`,
+        status: 'error',
+      };
+    } else answer = { content: `error: ${error.message}`, status: 'error' };
+  }
+  emitEvent(input.onEvent, {
+    type: 'tool-call-end',
+    ...base,
+    status: answer.status as ToolCallStatus,
+    durationMs: Date.now() - started,
+    resultPreview: preview(answer.content),
+  });
+  return answer;
+}

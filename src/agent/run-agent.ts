@@ -1,0 +1,175 @@
+import { emitEvent } from '../events.js';
+import { TaskflowError } from '../errors.js';
+import {
+  addUsage,
+  ZERO_USAGE,
+  type ConversationItem,
+  type ToolSpec,
+  type Usage,
+} from '../model/types.js';
+import { executeToolCall, HANDOFF_PREFIX } from './execute-tool-call.js';
+import type { AgentPersona, AgentRunInput, AgentRunResult, ToolResultRecord } from './types.js';
+
+export const REPAIRS_PER_TURN = 3;
+export const REPAIRS_PER_TASK = 10;
+export const NUDGE_MESSAGE = 'Continue the task. When it is complete, give your final answer.';
+
+function handoffSpecs(agents: readonly AgentPersona[]): ToolSpec[] {
+  return agents.slice(1).map((agent) => ({
+    name: `${HANDOFF_PREFIX}${agent.name}`,
+    description: `Hand the conversation over to ${agent.name}: ${agent.summary}`,
+    parameters: { type: 'object', properties: {} },
+  }));
+}
+
+/**
+ * One agent run: model turns bounded by `maxSteps`, tool calls executed in parallel,
+ * handoffs switching the active agent, model mistakes repaired within budget.
+ * Every complete turn and tool outcome goes to the journal before the loop moves on.
+ *
+ * @throws TaskflowError 'max-steps' when the model has not finished after maxSteps turns
+ * @throws TaskflowError 'model-behavior' when repairs exceed their budget
+ * @throws whatever `callModel` throws (classified model errors, cancellation)
+ */
+export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
+  const primary = input.agents[0];
+  if (!primary) throw new TaskflowError('internal', 'an agent run needs at least one agent');
+  const restored = input.restored;
+  const conversation: ConversationItem[] = restored
+    ? [...restored.conversation]
+    : [{ role: 'user', content: input.prompt }];
+  let active = input.agents.find((agent) => agent.name === restored?.activeAgent) ?? primary;
+  let turns = restored?.turns ?? 0;
+  let usage: Usage = restored?.usage ?? ZERO_USAGE;
+  let lastToolResult: ToolResultRecord | undefined = restored?.lastToolResult;
+  let nudged = false;
+  const repairs = input.repairs ?? { used: 0 };
+  const { location, onEvent } = input;
+
+  for (;;) {
+    input.signal?.throwIfAborted();
+    if (turns >= input.maxSteps) {
+      throw new TaskflowError(
+        'max-steps',
+        `the agent did not finish within max_steps (${input.maxSteps} model turns)`,
+        {
+          taskIndex: location.taskIndex,
+        },
+      );
+    }
+    const isPrimary = active === primary;
+    const handoffTargets = isPrimary ? input.agents.slice(1).map((agent) => agent.name) : [];
+    const tools = [...active.router.specs, ...(isPrimary ? handoffSpecs(input.agents) : [])];
+    const requestKey = `${input.requestKeyPrefix ?? `${location.taskIndex}.${location.itemIndex}`}.turn${turns}`;
+    const response = await input.callModel(
+      {
+        model: input.model.id,
+        instructions: active.instructions,
+        conversation,
+        tools,
+        settings: input.model.settings,
+      },
+      {
+        requestKey,
+        location,
+        ...(input.signal && { signal: input.signal }),
+        onTextDelta: (text) =>
+          emitEvent(onEvent, { type: 'text-delta', ...location, text, agent: active.name }),
+      },
+    );
+    turns++;
+    usage = addUsage(usage, response.usage);
+    if (response.finishReason === 'content_filter') {
+      throw new TaskflowError('model', 'the model response was blocked by the content filter', {
+        taskIndex: location.taskIndex,
+      });
+    }
+    const message = {
+      role: 'assistant' as const,
+      content: response.text,
+      toolCalls: response.toolCalls,
+    };
+    conversation.push(message);
+    await input.journal?.turnCommitted({
+      turn: turns,
+      agent: active.name,
+      message,
+      usage: response.usage,
+    });
+
+    if (response.toolCalls.length === 0) {
+      if (response.text.trim() === '' && !nudged && response.finishReason === 'stop') {
+        nudged = true;
+        spendRepairs(repairs, 1, location.taskIndex);
+        conversation.push({ role: 'user', content: NUDGE_MESSAGE });
+        continue;
+      }
+      return {
+        finalText: response.text,
+        ...(lastToolResult && { lastToolResult }),
+        usage,
+        turns,
+        conversation,
+      };
+    }
+
+    const answers = await Promise.all(
+      response.toolCalls.map((call) => executeToolCall(call, input, active.router, handoffTargets)),
+    );
+    const repairsThisTurn = answers.filter((answer) => answer.status === 'repair').length;
+    if (repairsThisTurn > REPAIRS_PER_TURN) {
+      throw new TaskflowError(
+        'model-behavior',
+        `the model made ${repairsThisTurn} invalid tool calls in one turn (limit ${REPAIRS_PER_TURN})`,
+        {
+          taskIndex: location.taskIndex,
+        },
+      );
+    }
+    spendRepairs(repairs, repairsThisTurn, location.taskIndex);
+    let handoffTo: string | undefined;
+    for (const [index, answer] of answers.entries()) {
+      const call = response.toolCalls[index];
+      if (!call) continue;
+      conversation.push({ role: 'tool', toolCallId: call.id, content: answer.content });
+      await input.journal?.toolResult({
+        callId: call.id,
+        content: answer.content,
+        status: answer.status,
+        ...(answer.record && { record: answer.record }),
+      });
+      if (answer.record) lastToolResult = answer.record;
+      handoffTo ??= answer.handoffTo;
+    }
+    if (handoffTo !== undefined) {
+      const target = input.agents.find((agent) => agent.name === handoffTo);
+      if (target) {
+        emitEvent(onEvent, { type: 'handoff', ...location, from: active.name, to: target.name });
+        active = target;
+      }
+    }
+    if (input.excludeFromContext) {
+      return {
+        finalText: '',
+        ...(lastToolResult && { lastToolResult }),
+        usage,
+        turns,
+        conversation,
+      };
+    }
+  }
+}
+
+function spendRepairs(repairs: { used: number }, count: number, taskIndex: number): void {
+  if (count === 0) return;
+  repairs.used += count;
+  if (repairs.used > REPAIRS_PER_TASK) {
+    throw new TaskflowError(
+      'model-behavior',
+      `the model needed more than ${REPAIRS_PER_TASK} corrections in this task (invalid tool calls or empty replies)`,
+      {
+        taskIndex,
+      },
+    );
+  }
+}

@@ -1,0 +1,115 @@
+import type { EventSink, ToolCallStatus } from '../events.js';
+import type {
+  CompleteOptions,
+  ConversationItem,
+  ModelRequest,
+  ModelResponse,
+  ToolCall,
+  Usage,
+} from '../model/types.js';
+import type { ToolRouter } from './tool-router.js';
+
+/** One agent of a task: a personality turned into a system prompt. */
+export interface AgentPersona {
+  /** Sanitised short name (used in `transfer_to_<name>`). */
+  readonly name: string;
+  readonly instructions: string;
+  /** One line describing the agent, for the handoff tool description. */
+  readonly summary: string;
+  /** The MCP tools this agent can call. */
+  readonly router: ToolRouter;
+}
+
+/** Sends one logical model request (the engine wraps retries around the client here). */
+export type ModelCaller = (
+  request: ModelRequest,
+  options: CompleteOptions & {
+    /** Identifies the logical request (stable across retries and resumes). */
+    readonly requestKey: string;
+    readonly location: { readonly taskIndex: number; readonly itemIndex: number };
+  },
+) => Promise<ModelResponse>;
+
+export interface ApprovalRequest {
+  readonly toolbox: string;
+  readonly tool: string;
+  readonly arguments: string;
+  readonly taskIndex: number;
+  readonly itemIndex: number;
+}
+
+/** Asks a person; resolves true to allow. Serialised by the caller. */
+export type Approver = (
+  request: ApprovalRequest,
+  options: { signal?: AbortSignal },
+) => Promise<boolean>;
+
+/** The last tool result of a run (`capture: tool_result`, repeat_prompt's iterable). */
+export interface ToolResultRecord {
+  readonly text: string;
+  readonly structuredContent?: unknown;
+}
+
+/** Counts conversation repairs; shared by the items of a task (budget 10 per task). */
+export interface RepairBudget {
+  used: number;
+}
+
+/** Hooks for checkpointing (sessions); every method is awaited before the loop goes on. */
+export interface AgentJournal {
+  turnCommitted(turn: {
+    readonly turn: number;
+    readonly agent: string;
+    readonly message: Extract<ConversationItem, { role: 'assistant' }>;
+    readonly usage: Usage;
+  }): Promise<void>;
+  toolIntent(call: {
+    readonly call: ToolCall;
+    readonly toolbox: string;
+    readonly tool: string;
+  }): Promise<void>;
+  toolResult(result: {
+    readonly callId: string;
+    readonly content: string;
+    readonly status: ToolCallStatus | 'handoff' | 'repair';
+    readonly record?: ToolResultRecord;
+  }): Promise<void>;
+}
+
+/** State restored from a checkpoint, to continue a run (sessions.md "Resume"). */
+export interface RestoredAgentState {
+  readonly conversation: readonly ConversationItem[];
+  readonly activeAgent: string;
+  readonly turns: number;
+  readonly usage: Usage;
+  readonly lastToolResult?: ToolResultRecord;
+}
+
+export interface AgentRunInput {
+  readonly agents: readonly AgentPersona[];
+  readonly prompt: string;
+  readonly model: { readonly id: string; readonly settings: Readonly<Record<string, unknown>> };
+  readonly callModel: ModelCaller;
+  readonly maxSteps: number;
+  readonly excludeFromContext: boolean;
+  readonly headless: boolean;
+  /** Undefined when nobody can answer (no TTY): approval-needing calls are denied. */
+  readonly approve?: Approver;
+  readonly location: { readonly taskIndex: number; readonly itemIndex: number };
+  readonly onEvent: EventSink;
+  readonly signal?: AbortSignal;
+  readonly repairs?: RepairBudget;
+  readonly journal?: AgentJournal;
+  readonly restored?: RestoredAgentState;
+  /** Prefix of logical request keys (unique per task item), for attempt accounting. */
+  readonly requestKeyPrefix?: string;
+}
+
+export interface AgentRunResult {
+  /** The final answer (empty with exclude_from_context). */
+  readonly finalText: string;
+  readonly lastToolResult?: ToolResultRecord;
+  readonly usage: Usage;
+  readonly turns: number;
+  readonly conversation: readonly ConversationItem[];
+}

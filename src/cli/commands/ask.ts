@@ -1,0 +1,127 @@
+import { runAgent } from '../../agent/run-agent.js';
+import { throwIfInvalid } from '../../definitions/load-taskflow.js';
+import type { ModelConfigDefinition, ToolboxDefinition } from '../../definitions/types.js';
+import { createModelCaller } from '../../engine/model-caller.js';
+import { startTaskToolboxes, type TaskToolboxes } from '../../engine/start-task-toolboxes.js';
+import { buildPersonas } from '../../engine/task-agents.js';
+import { parseDenylist } from '../../engine/task-environment.js';
+import { isTaskflowError } from '../../errors.js';
+import { createModelClient } from '../../model/create-model-client.js';
+import { defaultModelName, resolveModelTarget } from '../../model/resolve-model.js';
+import { createTemplateRenderer } from '../../templates/template-renderer.js';
+import { createLoader } from '../create-loader.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { reportError } from '../report-error.js';
+import type { RuntimeContext } from '../runtime-context.js';
+import { startRunningCommand } from '../running-command.js';
+
+export interface AskOptions {
+  readonly modelConfig?: string;
+  readonly model?: string;
+  readonly headless?: boolean;
+  readonly path: readonly string[];
+  readonly output?: string;
+  readonly maxSteps?: number;
+}
+
+/**
+ * `taskflow ask <personality> <prompt...>`: one agent with the personality's toolboxes,
+ * the answer streamed to the terminal.
+ */
+export async function askCommand(
+  context: RuntimeContext,
+  personalityReference: string,
+  promptWords: readonly string[],
+  options: AskOptions,
+): Promise<number> {
+  const loader = createLoader(context, options.path);
+  const personality = loader.load(personalityReference, 'personality');
+  const toolboxes = new Map<string, ToolboxDefinition>();
+  let modelConfig: ModelConfigDefinition | undefined;
+  if (personality) {
+    personality.toolboxes.forEach((reference, index) => {
+      const position = loader.positionIn(personality.filePath, ['toolboxes', index]);
+      const toolbox = loader.load(reference, 'toolbox', {
+        filePath: personality.filePath,
+        ...position,
+        fieldPath: `toolboxes[${index}]`,
+      });
+      if (toolbox) toolboxes.set(reference, toolbox);
+    });
+  }
+  if (options.modelConfig) modelConfig = loader.load(options.modelConfig, 'model_config');
+  throwIfInvalid(loader, false);
+  if (!personality) return EXIT.usage;
+
+  const command = startRunningCommand(context, {
+    ...(options.output !== undefined && { output: options.output }),
+  });
+  const { reporter, logger, redactor, interrupt } = command;
+  for (const issue of loader.issues.warnings)
+    reporter.warn(
+      `${issue.filePath}:${issue.line}:${issue.column} ${issue.fieldPath}: ${issue.message}`,
+    );
+  let taskToolboxes: TaskToolboxes | undefined;
+  try {
+    const environment = context.environment;
+    const renderer = createTemplateRenderer({
+      environment,
+      resolvePrompt: (name) => {
+        const prompt = loader.load(name, 'prompt');
+        if (!prompt) throw new Error(`prompt "${name}" is invalid`);
+        return { text: prompt.prompt, filePath: prompt.filePath };
+      },
+      onEnvRead: (_name, value) => redactor.add(value),
+    });
+    const target = resolveModelTarget({
+      name: options.model ?? defaultModelName(environment),
+      ...(modelConfig && { modelConfig }),
+      taskSettings: {},
+      environment,
+    });
+    redactor.add(target.token);
+    taskToolboxes = await startTaskToolboxes({
+      refs: personality.toolboxes,
+      definitions: toolboxes,
+      renderer,
+      taskEnvironment: environment,
+      denylist: parseDenylist(environment),
+      runner: command.runner,
+      workingDirectory: context.workingDirectory,
+      context: {},
+      logger,
+      signal: interrupt.signal,
+    });
+    const personas = buildPersonas([personality], undefined, taskToolboxes.started, []);
+    const client = createModelClient(target);
+    await runAgent({
+      agents: personas,
+      prompt: promptWords.join(' '),
+      model: { id: target.modelId, settings: target.apiSettings },
+      callModel: createModelCaller(client, reporter.onEvent),
+      maxSteps: options.maxSteps ?? 50,
+      excludeFromContext: false,
+      headless: options.headless ?? false,
+      ...(command.approver && { approve: command.approver }),
+      location: { taskIndex: 0, itemIndex: 0 },
+      onEvent: reporter.onEvent,
+      signal: interrupt.signal,
+    });
+    reporter.close();
+    return EXIT.ok;
+  } catch (error) {
+    reporter.close();
+    if (interrupt.interruptedBy() !== undefined) {
+      context.stderr.write('taskflow: interrupted\n');
+      return EXIT.interrupted;
+    }
+    reportError(error, context.stderr, context.debug);
+    logger.warn(
+      `ask failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    return isTaskflowError(error) ? exitCodeFor(error.code) : EXIT.failed;
+  } finally {
+    await taskToolboxes?.close();
+    await command.dispose();
+  }
+}

@@ -1,0 +1,76 @@
+import envPaths from 'env-paths';
+import type { Approver } from '../agent/types.js';
+import { createLogger, type Logger } from '../logger.js';
+import { chooseOutputMode, createReporter, type Reporter } from '../output/index.js';
+import { Redactor } from '../redactor.js';
+import type { RunnerInfo } from '../engine/runner-info.js';
+import { installInterruptHandler, type InterruptHandle } from './interrupt.js';
+import type { RuntimeContext } from './runtime-context.js';
+import { createTtyApprover } from './tty-approver.js';
+
+export interface RunningCommandOptions {
+  readonly output?: string;
+}
+
+/** What every command that runs agents needs: cancellation, logging, output, approval. */
+export interface RunningCommand {
+  readonly interrupt: InterruptHandle;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly reporter: Reporter;
+  readonly runner: RunnerInfo;
+  /** Undefined without a terminal: approval-needing tools are denied. */
+  readonly approver?: Approver;
+  dispose(): Promise<void>;
+}
+
+export function startRunningCommand(
+  context: RuntimeContext,
+  options: RunningCommandOptions,
+): RunningCommand {
+  const interrupt = installInterruptHandler(context.stderr);
+  const redactor = new Redactor();
+  const logger = createLogger({
+    directory: envPaths('taskflow', { suffix: '' }).log,
+    redactor,
+    ...(context.debug && { debugStream: context.stderr }),
+  });
+  const stdoutIsTty = context.stdout.isTTY === true;
+  const ci =
+    context.environment.CI !== undefined &&
+    context.environment.CI !== '' &&
+    context.environment.CI !== 'false';
+  const mode = chooseOutputMode(options.output, { stdoutIsTty, ci });
+  const reporter = createReporter({
+    mode,
+    stdout: context.stdout,
+    stderr: context.stderr,
+    color: context.environment.NO_COLOR === undefined && stdoutIsTty,
+    spinner: mode === 'tty' && stdoutIsTty && (context.stdout.columns ?? 0) > 0 && !ci,
+  });
+  const interactive =
+    process.stdin.isTTY === true &&
+    context.stderr === process.stderr &&
+    process.stderr.isTTY === true;
+  const approver = interactive
+    ? createTtyApprover({
+        input: process.stdin,
+        output: process.stderr,
+        pause: () => reporter.pause(),
+        resume: () => reporter.resume(),
+      })
+    : undefined;
+  return {
+    interrupt,
+    logger,
+    redactor,
+    reporter,
+    runner: { node: process.execPath, root: context.bundleRoot },
+    ...(approver && { approver }),
+    async dispose() {
+      reporter.close();
+      interrupt.dispose();
+      await logger.close();
+    },
+  };
+}

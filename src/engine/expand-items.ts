@@ -1,0 +1,71 @@
+import { TaskflowError } from '../errors.js';
+
+/** What the previous work produced, as repeat_prompt sees it. */
+export interface ResultSource {
+  readonly text: string;
+  readonly structuredContent?: unknown;
+}
+
+function preview(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Decode a result: structured content if present, else the text parsed as JSON. */
+export function decodeResult(source: ResultSource): { ok: true; value: unknown } | { ok: false } {
+  const structured = source.structuredContent;
+  if (structured !== undefined && structured !== null) {
+    // MCP servers (FastMCP and the SDK's helpers) wrap a non-object return value as
+    // {"result": value} in structuredContent; the value is what the tool returned.
+    if (typeof structured === 'object' && !Array.isArray(structured)) {
+      const keys = Object.keys(structured);
+      if (keys.length === 1 && keys[0] === 'result') {
+        return { ok: true, value: (structured as { result: unknown }).result };
+      }
+    }
+    return { ok: true, value: structured };
+  }
+  try {
+    return { ok: true, value: JSON.parse(source.text) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * The items of a repeat_prompt task (execution.md): a JSON array gives its elements, an
+ * object its keys (seclab compatibility), an empty array zero items. Strings, numbers and
+ * invalid JSON are errors naming the task and showing the first 200 characters.
+ */
+export function itemsFromValue(
+  value: unknown,
+  where: { taskName: string; source: string },
+  shownText?: string,
+): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (value !== null && typeof value === 'object') {
+    return Object.keys(value);
+  }
+  const shown = shownText ?? JSON.stringify(value);
+  throw new TaskflowError(
+    'iterable-invalid',
+    `task "${where.taskName}": repeat_prompt needs a JSON array or object from ${where.source}, got ${value === null ? 'null' : typeof value}: ${preview(shown ?? 'undefined')}`,
+  );
+}
+
+/** Items from the most recent result of the run. */
+export function itemsFromResult(source: ResultSource | undefined, taskName: string): unknown[] {
+  if (!source) {
+    throw new TaskflowError(
+      'iterable-invalid',
+      `task "${taskName}": repeat_prompt has nothing to iterate (no earlier task produced a result; add "over")`,
+    );
+  }
+  const decoded = decodeResult(source);
+  if (!decoded.ok) {
+    throw new TaskflowError(
+      'iterable-invalid',
+      `task "${taskName}": repeat_prompt needs a JSON array or object from the previous result, which is not JSON: ${preview(source.text)}`,
+    );
+  }
+  return itemsFromValue(decoded.value, { taskName, source: 'the previous result' }, source.text);
+}

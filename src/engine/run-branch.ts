@@ -1,0 +1,102 @@
+import { runAgent } from '../agent/run-agent.js';
+import type { AgentPersona, RepairBudget } from '../agent/types.js';
+import type { TaskDefinition } from '../definitions/types.js';
+import { emitEvent } from '../events.js';
+import { TaskflowError } from '../errors.js';
+import { ZERO_USAGE, type Usage } from '../model/types.js';
+import type { TemplateRenderer } from '../templates/template-renderer.js';
+import type { ResultSource } from './expand-items.js';
+import { createModelCaller } from './model-caller.js';
+import { renderAt } from './render-at.js';
+import type { Branch, RunDependencies, RunState, TaskResult } from './run-types.js';
+import { validateOutputs, valueFromSource, valueFromText } from './task-value.js';
+
+/** Shared by all branches of one prompt task. */
+export interface PromptTaskContext {
+  readonly task: TaskDefinition;
+  readonly state: RunState;
+  readonly deps: RunDependencies;
+  readonly renderer: TemplateRenderer;
+  readonly personas: readonly AgentPersona[];
+  readonly repairs: RepairBudget;
+  readonly signal: AbortSignal;
+  readonly headless: boolean;
+}
+
+export interface BranchOutcome {
+  readonly result: TaskResult;
+  readonly usage: Usage;
+}
+
+/** The template variables of a task (plus `result` for a repeat item). */
+export function templateContext(
+  task: TaskDefinition,
+  state: RunState,
+  branch?: Branch,
+): Record<string, unknown> {
+  return {
+    globals: state.globals,
+    inputs: task.inputs,
+    outputs: state.outputs,
+    ...(branch?.hasItem && { result: branch.item ?? null }),
+  };
+}
+
+/**
+ * One prompt of a task: render it, run the agent on the branch's model, and turn the run
+ * into the branch result (`capture`), validated against `outputs`.
+ */
+export async function runBranch(
+  context: PromptTaskContext,
+  branch: Branch,
+): Promise<BranchOutcome> {
+  const { task, deps } = context;
+  if (!task.userPrompt)
+    throw new TaskflowError('internal', `task "${task.name}" has no user_prompt`);
+  const prompt = renderAt(
+    context.renderer,
+    task.userPrompt,
+    templateContext(task, context.state, branch),
+    'user_prompt',
+  );
+  const target = deps.resolveModel(branch.modelName, {
+    ...task.modelSettings,
+    ...branch.modelSettings,
+  });
+  deps.redactor.add(target.token);
+  const client = deps.createClient(target);
+  const location = { taskIndex: task.index, itemIndex: branch.index };
+  const run = await runAgent({
+    agents: context.personas,
+    prompt,
+    model: { id: target.modelId, settings: target.apiSettings },
+    callModel: createModelCaller(client, deps.onEvent),
+    maxSteps: task.maxSteps,
+    excludeFromContext: task.excludeFromContext,
+    headless: context.headless,
+    ...(deps.approve && { approve: deps.approve }),
+    location,
+    onEvent: deps.onEvent,
+    signal: context.signal,
+    repairs: context.repairs,
+    requestKeyPrefix: `${task.index}.${branch.index}`,
+  });
+  let source: ResultSource;
+  let value: unknown;
+  if (task.capture === 'response' || !run.lastToolResult) {
+    if (task.capture === 'tool_result' && !task.excludeFromContext) {
+      emitEvent(deps.onEvent, {
+        type: 'warning',
+        ...location,
+        message: `task "${task.name}": no tool was called; its result is the agent's answer`,
+      });
+    }
+    source = { text: run.finalText };
+    value = valueFromText(run.finalText);
+  } else {
+    source = run.lastToolResult;
+    value = valueFromSource(run.lastToolResult);
+  }
+  if (task.outputs) value = validateOutputs(value, task.outputs, task.name);
+  return { result: { value, source }, usage: run.usage ?? ZERO_USAGE };
+}

@@ -1,0 +1,192 @@
+import type { PersonalityDefinition, TaskDefinition } from '../definitions/types.js';
+import { emitEvent } from '../events.js';
+import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
+import { addUsage, ZERO_USAGE, type Usage } from '../model/types.js';
+import type { TemplateRenderer } from '../templates/template-renderer.js';
+import { mapWithLimit } from './concurrency.js';
+import { itemsFromResult, itemsFromValue } from './expand-items.js';
+import { evaluateAt } from './render-at.js';
+import { runBranch, templateContext, type PromptTaskContext } from './run-branch.js';
+import type { Branch, RunDependencies, RunState, TaskResult } from './run-types.js';
+import { startTaskToolboxes } from './start-task-toolboxes.js';
+import { buildPersonas, taskToolboxRefs } from './task-agents.js';
+import type { EnvironmentMap } from './task-environment.js';
+import { parseDenylist } from './task-environment.js';
+
+/** Error codes that stop the whole run rather than failing one branch. */
+const RUN_STOPPING = new Set(['cancelled', 'config', 'auth', 'quota', 'stopped']);
+
+export function isRunStopping(error: unknown): boolean {
+  return isTaskflowError(error) && RUN_STOPPING.has(error.code);
+}
+
+export interface PromptTaskOutcome {
+  readonly succeeded: boolean;
+  readonly result?: TaskResult;
+  readonly error?: Error;
+  readonly usage: Usage;
+}
+
+/** The items of a task: one (no item) unless repeat_prompt. */
+export function expandItems(
+  task: TaskDefinition,
+  state: RunState,
+  renderer: TemplateRenderer,
+): { items: unknown[]; repeat: boolean } {
+  if (!task.repeatPrompt) return { items: [undefined], repeat: false };
+  if (task.over) {
+    const value = evaluateAt(renderer, task.over, templateContext(task, state), 'over');
+    if (value === undefined) {
+      throw new TaskflowError(
+        'iterable-invalid',
+        `task "${task.name}": over "${task.over.text}" is undefined`,
+      );
+    }
+    return {
+      items: itemsFromValue(value, { taskName: task.name, source: `over "${task.over.text}"` }),
+      repeat: true,
+    };
+  }
+  return { items: itemsFromResult(state.lastResult, task.name), repeat: true };
+}
+
+/** Items x models, item-major (results come back in this order). */
+export function planBranches(
+  task: TaskDefinition,
+  items: readonly unknown[],
+  repeat: boolean,
+  defaultModel: string,
+): Branch[] {
+  const models = task.models ?? [{ model: task.model ?? defaultModel, modelSettings: {} }];
+  const branches: Branch[] = [];
+  items.forEach((item, itemIndex) => {
+    for (const choice of models) {
+      branches.push({
+        index: branches.length,
+        itemIndex,
+        hasItem: repeat,
+        ...(repeat && { item }),
+        modelName: choice.model,
+        modelSettings: choice.modelSettings,
+      });
+    }
+  });
+  return branches;
+}
+
+/**
+ * A prompt task: toolboxes started once and shared, branches run under the concurrency
+ * bounds, success decided by `completion`. A decided failure of a must_complete task
+ * cancels the siblings still running.
+ */
+export async function runPromptTask(
+  task: TaskDefinition,
+  state: RunState,
+  deps: RunDependencies,
+  io: {
+    renderer: TemplateRenderer;
+    taskEnvironment: EnvironmentMap;
+    signal: AbortSignal;
+    branches: readonly Branch[];
+    repeat: boolean;
+  },
+): Promise<PromptTaskOutcome> {
+  const personalities = task.agents.map((ref): PersonalityDefinition => {
+    const personality = deps.loaded.personalities.get(ref);
+    if (!personality) throw new TaskflowError('internal', `personality "${ref}" was not loaded`);
+    return personality;
+  });
+  const toolboxes = await startTaskToolboxes({
+    refs: taskToolboxRefs(personalities, task.toolboxes),
+    definitions: deps.loaded.toolboxes,
+    renderer: io.renderer,
+    taskEnvironment: io.taskEnvironment,
+    denylist: parseDenylist(deps.environment),
+    runner: deps.runner,
+    workingDirectory: deps.workingDirectory,
+    context: templateContext(task, state),
+    logger: deps.logger,
+    signal: io.signal,
+  });
+  const cancelSiblings = new AbortController();
+  const signal = AbortSignal.any([io.signal, cancelSiblings.signal]);
+  try {
+    const context: PromptTaskContext = {
+      task,
+      state,
+      deps,
+      renderer: io.renderer,
+      personas: buildPersonas(personalities, task.toolboxes, toolboxes.started, task.blockedTools),
+      repairs: { used: 0 },
+      signal,
+      headless: deps.headless || task.headless,
+    };
+    const modelCount = task.models?.length ?? 1;
+    const itemLimit = task.async ? task.asyncLimit : 1;
+    const modelLimit = task.modelConcurrency === 0 ? modelCount : task.modelConcurrency;
+    let usage: Usage = ZERO_USAGE;
+    let failures = 0;
+    const settled = await mapWithLimit(io.branches, itemLimit * modelLimit, async (branch) => {
+      signal.throwIfAborted();
+      const location = { taskIndex: task.index, itemIndex: branch.index };
+      emitEvent(deps.onEvent, {
+        type: 'item-start',
+        ...location,
+        ...(modelCount > 1 && { label: branch.modelName }),
+      });
+      try {
+        const outcome = await runBranch(context, branch);
+        usage = addUsage(usage, outcome.usage);
+        emitEvent(deps.onEvent, { type: 'item-end', ...location, status: 'succeeded' });
+        return outcome.result;
+      } catch (error) {
+        failures++;
+        emitEvent(deps.onEvent, {
+          type: 'item-end',
+          ...location,
+          status: 'failed',
+          error: errorMessage(error),
+        });
+        const decided = task.completion === 'all' || failures === io.branches.length;
+        if (isRunStopping(error) || (task.mustComplete && decided)) cancelSiblings.abort(error);
+        throw error;
+      }
+    });
+    const stopping = settled.find(
+      (entry) => entry.status === 'rejected' && isRunStopping(entry.reason),
+    );
+    if (stopping?.status === 'rejected') throw stopping.reason;
+    io.signal.throwIfAborted();
+    const values = settled.map((entry) => (entry.status === 'fulfilled' ? entry.value : undefined));
+    const firstError = settled.find(
+      (entry): entry is PromiseRejectedResult => entry.status === 'rejected',
+    );
+    const succeededCount = values.filter((value) => value !== undefined).length;
+    const succeeded =
+      task.completion === 'all'
+        ? firstError === undefined
+        : succeededCount > 0 || io.branches.length === 0;
+    const fanOut = io.repeat || modelCount > 1;
+    const result: TaskResult | undefined = fanOut ? aggregate(values) : values[0];
+    return {
+      succeeded,
+      ...(result && { result }),
+      ...(!succeeded &&
+        firstError && {
+          error:
+            firstError.reason instanceof Error
+              ? firstError.reason
+              : new Error(String(firstError.reason)),
+        }),
+      usage,
+    };
+  } finally {
+    await toolboxes.close();
+  }
+}
+
+/** Fan-out result: the list of branch values in branch order (failed branches are null). */
+function aggregate(values: readonly (TaskResult | undefined)[]): TaskResult {
+  const list = values.map((value) => (value === undefined ? null : value.value));
+  return { value: list, source: { text: JSON.stringify(list), structuredContent: list } };
+}

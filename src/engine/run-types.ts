@@ -1,0 +1,73 @@
+import type { Approver } from '../agent/types.js';
+import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
+import type { TaskDefinition } from '../definitions/types.js';
+import type { EventSink, TaskStatus } from '../events.js';
+import type { Logger } from '../logger.js';
+import type { ModelClient, Usage } from '../model/types.js';
+import type { ModelTarget } from '../model/resolve-model.js';
+import type { Redactor } from '../redactor.js';
+import type { ResultSource } from './expand-items.js';
+import type { RunnerInfo } from './runner-info.js';
+import type { EnvironmentMap } from './task-environment.js';
+
+/** Everything a run needs from outside; built by the CLI. */
+export interface RunDependencies {
+  readonly loaded: LoadedTaskflow;
+  readonly environment: EnvironmentMap;
+  readonly workingDirectory: string;
+  readonly runner: RunnerInfo;
+  readonly onEvent: EventSink;
+  readonly logger: Logger;
+  readonly redactor: Redactor;
+  readonly signal: AbortSignal;
+  /** `--headless`: approve confirm tools for every task. */
+  readonly headless: boolean;
+  readonly approve?: Approver;
+  /** Makes the client for a model target (injectable for tests). */
+  readonly createClient: (target: ModelTarget) => ModelClient;
+  /** Resolves a model name for a task (model config lookup, endpoint, token). */
+  readonly resolveModel: (
+    name: string,
+    taskSettings: Readonly<Record<string, unknown>>,
+  ) => ModelTarget;
+  readonly defaultModel: string;
+}
+
+/** A task's result as later tasks see it. */
+export interface TaskResult {
+  /** The decoded value (`outputs.<id>`, JSON when it parses, else the text). */
+  readonly value: unknown;
+  /** What repeat_prompt decodes. */
+  readonly source: ResultSource;
+}
+
+/** State that flows from task to task. */
+export interface RunState {
+  readonly globals: Readonly<Record<string, unknown>>;
+  readonly outputs: Record<string, unknown>;
+  lastResult?: ResultSource;
+  usage: Usage;
+}
+
+export interface TaskOutcome {
+  readonly status: TaskStatus;
+  readonly result?: TaskResult;
+  readonly error?: Error;
+  readonly usage: Usage;
+  readonly durationMs: number;
+}
+
+/** One unit of fan-out: an item (for repeat_prompt) times a model (for `models`). */
+export interface Branch {
+  readonly index: number;
+  readonly itemIndex: number;
+  readonly hasItem: boolean;
+  readonly item?: unknown;
+  readonly modelName: string;
+  readonly modelSettings: Readonly<Record<string, unknown>>;
+}
+
+export interface TaskRun {
+  readonly task: TaskDefinition;
+  readonly state: RunState;
+}

@@ -1,0 +1,7 @@
+/** Facts about the running taskflow, available to toolbox templates as `runner.*`. */
+export interface RunnerInfo {
+  /** Absolute path of the node executable running taskflow. */
+  readonly node: string;
+  /** The taskflow package root (bundled servers live in `<root>/dist/mcp-servers`). */
+  readonly root: string;
+}

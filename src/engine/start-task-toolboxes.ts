@@ -1,0 +1,68 @@
+import type { ToolboxDefinition } from '../definitions/types.js';
+import { TaskflowError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { TemplateRenderer } from '../templates/template-renderer.js';
+import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
+import { resolveToolbox, uniqueToolboxNames } from './resolve-toolbox.js';
+import type { RunnerInfo } from './runner-info.js';
+import type { StartedToolbox } from './task-agents.js';
+import type { EnvironmentMap } from './task-environment.js';
+
+export interface StartTaskToolboxesInput {
+  readonly refs: readonly string[];
+  readonly definitions: ReadonlyMap<string, ToolboxDefinition>;
+  readonly renderer: TemplateRenderer;
+  readonly taskEnvironment: EnvironmentMap;
+  readonly denylist: readonly string[];
+  readonly runner: RunnerInfo;
+  readonly workingDirectory: string;
+  readonly context: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+export interface TaskToolboxes extends AsyncDisposable {
+  readonly started: readonly StartedToolbox[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start a task's toolboxes once, in parallel (all or nothing). Items, models and agents
+ * of the task share these connections; `close()` stops them in reverse order.
+ */
+export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promise<TaskToolboxes> {
+  const definitions = input.refs.map((ref) => {
+    const definition = input.definitions.get(ref);
+    if (!definition) throw new TaskflowError('internal', `toolbox "${ref}" was not loaded`);
+    return definition;
+  });
+  const names = uniqueToolboxNames(definitions);
+  const resolved = definitions.map((definition, index) =>
+    resolveToolbox(definition, {
+      renderer: input.renderer,
+      taskEnvironment: input.taskEnvironment,
+      denylist: input.denylist,
+      runner: input.runner,
+      workingDirectory: input.workingDirectory,
+      name: names[index] ?? definition.shortName,
+      context: input.context,
+    }),
+  );
+  let set: ToolboxSet | undefined;
+  if (resolved.length > 0) {
+    set = await connectToolboxes(resolved, {
+      ...(input.signal && { signal: input.signal }),
+      logger: (line) => input.logger.debug(line),
+    });
+  }
+  const started: StartedToolbox[] = definitions.map((definition, index) => {
+    const connection = set?.connections[index];
+    if (!connection)
+      throw new TaskflowError('internal', `toolbox "${definition.ref}" did not start`);
+    return { ref: input.refs[index] as string, definition, connection };
+  });
+  const close = async () => {
+    await set?.close();
+  };
+  return { started, close, [Symbol.asyncDispose]: close };
+}

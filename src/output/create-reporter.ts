@@ -1,0 +1,45 @@
+import { errorMessage } from '../errors.js';
+import type { EventSink } from '../events.js';
+import { createJsonlReporter } from './jsonl-reporter.js';
+import { createPlainReporter } from './plain-reporter.js';
+import type { Reporter, ReporterOptions } from './reporter.js';
+import { createTtyReporter } from './tty-reporter.js';
+
+/**
+ * The reporter for `options.mode`. Its `onEvent` never throws (the EventSink contract):
+ * a rendering failure is reported once on stderr and the run goes on.
+ */
+export function createReporter(options: ReporterOptions): Reporter {
+  const reporter = createFor(options);
+  let reportedFailure = false;
+  const onEvent: EventSink = (event) => {
+    try {
+      reporter.onEvent(event);
+    } catch (error) {
+      if (reportedFailure) return;
+      reportedFailure = true;
+      options.stderr.write(
+        `taskflow: cannot render a ${event.type} event: ${errorMessage(error)}\n`,
+      );
+    }
+  };
+  return {
+    onEvent,
+    info: (message) => reporter.info(message),
+    warn: (message) => reporter.warn(message),
+    close: () => reporter.close(),
+    pause: () => reporter.pause(),
+    resume: () => reporter.resume(),
+  };
+}
+
+function createFor(options: ReporterOptions): Reporter {
+  switch (options.mode) {
+    case 'jsonl':
+      return createJsonlReporter(options);
+    case 'plain':
+      return createPlainReporter(options);
+    case 'tty':
+      return createTtyReporter(options);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * `--output plain`: one ISO-timestamped line per event for CI logs. Never writes ANSI
+ * escapes, never animates; model text is printed once per completed message.
+ */
+import { assertNever } from '../errors.js';
+import type { TaskflowEvent } from '../events.js';
+import { MessageBuffer, type BufferedMessage } from './message-buffer.js';
+import {
+  describeRetry,
+  formatDuration,
+  formatTokens,
+  itemPrefix,
+  messageLines,
+  oneLine,
+} from './format.js';
+import type { Reporter, ReporterOptions } from './reporter.js';
+
+/**
+ * Events without a line of their own: `model-request-start` and `tool-call-start` only
+ * end the pending message (the retry and tool-result lines say what happened), and a
+ * single-item task's `item-start`/`item-end` repeat its task lines.
+ */
+export function createPlainReporter(
+  options: Pick<ReporterOptions, 'stdout' | 'stderr' | 'now'>,
+): Reporter {
+  const { stdout, stderr } = options;
+  const now = options.now ?? (() => new Date());
+  const itemCounts = new Map<number, number>();
+  const buffer = new MessageBuffer();
+  let taskflowName = '';
+
+  const writeLines = (stream: NodeJS.WritableStream, lines: readonly string[]): void => {
+    if (lines.length === 0) return;
+    const [first, ...rest] = lines;
+    const continuation = rest.map((line) => `${line}\n`).join('');
+    stream.write(`${now().toISOString()} ${first ?? ''}\n${continuation}`);
+  };
+  const line = (text: string): void => writeLines(stdout, [text]);
+  const prefixOf = (taskIndex: number, itemIndex?: number): string =>
+    itemPrefix(itemCounts.get(taskIndex), itemIndex);
+  const print = (message: BufferedMessage | undefined): void => {
+    if (message === undefined) return;
+    const prefix = prefixOf(message.taskIndex, message.itemIndex);
+    writeLines(stdout, messageLines(prefix, message.agent, message.text));
+  };
+  const flushItem = (taskIndex: number, itemIndex: number): void => {
+    print(buffer.take(taskIndex, itemIndex));
+  };
+  const flushAll = (taskIndex?: number): void => {
+    for (const message of buffer.takeAll(taskIndex)) print(message);
+  };
+
+  const render = (event: TaskflowEvent): void => {
+    switch (event.type) {
+      case 'taskflow-start':
+        taskflowName = event.taskflow;
+        line(
+          `taskflow ${event.taskflow} ${event.resumed ? 'resumed' : 'started'} (session ${event.sessionId})`,
+        );
+        return;
+      case 'task-start': {
+        itemCounts.set(event.taskIndex, event.itemCount);
+        const items = event.itemCount === 1 ? '' : ` (${event.itemCount} items)`;
+        line(`task ${event.taskIndex + 1} ${event.taskName} started${items}`);
+        return;
+      }
+      case 'item-start': {
+        const prefix = prefixOf(event.taskIndex, event.itemIndex);
+        if (prefix === '') return;
+        line(`${prefix}started${event.label ? `: ${oneLine(event.label)}` : ''}`);
+        return;
+      }
+      case 'item-end': {
+        flushItem(event.taskIndex, event.itemIndex);
+        const prefix = prefixOf(event.taskIndex, event.itemIndex);
+        if (prefix === '' && event.status === 'succeeded') return;
+        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
+        line(`${prefix === '' ? 'item ' : prefix}${event.status}${error}`);
+        return;
+      }
+      case 'model-request-start':
+      case 'tool-call-start':
+        flushItem(event.taskIndex, event.itemIndex);
+        return;
+      case 'model-retry':
+        // The turn is re-requested from scratch: its partial text would be printed twice.
+        buffer.discard(event.taskIndex, event.itemIndex);
+        line(`${prefixOf(event.taskIndex, event.itemIndex)}${describeRetry(event)}`);
+        return;
+      case 'text-delta':
+        buffer.append(event.taskIndex, event.itemIndex, event.agent, event.text);
+        return;
+      case 'tool-call-end': {
+        const prefix = prefixOf(event.taskIndex, event.itemIndex);
+        const preview =
+          event.status !== 'ok' && event.resultPreview ? `: ${oneLine(event.resultPreview)}` : '';
+        line(
+          `${prefix}tool ${event.toolbox}.${event.tool} ${event.status} (${formatDuration(event.durationMs)})${preview}`,
+        );
+        return;
+      }
+      case 'handoff':
+        flushItem(event.taskIndex, event.itemIndex);
+        line(`${prefixOf(event.taskIndex, event.itemIndex)}handoff ${event.from} -> ${event.to}`);
+        return;
+      case 'warning': {
+        const prefix =
+          event.taskIndex === undefined ? '' : prefixOf(event.taskIndex, event.itemIndex);
+        writeLines(stderr, [`${prefix}warning: ${oneLine(event.message, 1000)}`]);
+        return;
+      }
+      case 'task-end': {
+        flushAll(event.taskIndex);
+        const head = `task ${event.taskIndex + 1} ${event.taskName} ${event.status}`;
+        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
+        if (event.status === 'skipped') {
+          line(`${head}${error}`);
+          return;
+        }
+        line(
+          `${head} in ${formatDuration(event.durationMs)} (${formatTokens(event.usage)})${error}`,
+        );
+        return;
+      }
+      case 'taskflow-end': {
+        flushAll();
+        const name = taskflowName === '' ? '' : ` ${taskflowName}`;
+        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
+        line(
+          `taskflow${name} ${event.status} in ${formatDuration(event.durationMs)} ` +
+            `(${formatTokens(event.usage)}), exit code ${event.exitCode}${error}`,
+        );
+        return;
+      }
+      default:
+        assertNever(event, 'event');
+    }
+  };
+
+  let closed = false;
+  return {
+    onEvent: render,
+    info: (message) => {
+      stdout.write(`${message}\n`);
+    },
+    warn: (message) => {
+      writeLines(stderr, [`warning: ${message}`]);
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      flushAll();
+    },
+    pause: () => {},
+    resume: () => {},
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * An MCP transport over the stdin/stdout of a process we spawned ourselves
+ * (newline-delimited JSON-RPC, framed like the SDK's stdio transport). Unlike the SDK's
+ * `StdioClientTransport` it neither spawns nor kills: the process, its environment and its
+ * group belong to `ServerProcess`.
+ */
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerProcess } from './launch-server-process.js';
+
+/**
+ * After the server exits, how long its remaining stdout may take to arrive. Bounded because
+ * a surviving grandchild can hold the pipe open forever.
+ */
+const STDOUT_END_WAIT_MS = 100;
+
+export class ChildProcessTransport implements Transport {
+  onclose?: Transport['onclose'];
+  onerror?: Transport['onerror'];
+  onmessage?: Transport['onmessage'];
+  readonly #serverProcess: ServerProcess;
+  readonly #readBuffer = new ReadBuffer();
+  #started = false;
+  #closed = false;
+
+  constructor(serverProcess: ServerProcess) {
+    this.#serverProcess = serverProcess;
+  }
+
+  /** True once the transport closed (server exit, stdout overflow or `close()`). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  start(): Promise<void> {
+    if (this.#started) return Promise.reject(new Error('ChildProcessTransport already started'));
+    this.#started = true;
+    const stdout = this.#serverProcess.child.stdout;
+    const stdoutEnded = new Promise<void>((resolve) => {
+      stdout.once('end', resolve);
+      stdout.once('close', resolve);
+    });
+    stdout.on('data', (chunk: Buffer) => this.#receive(chunk));
+    stdout.on('error', (error) => this.onerror?.(error));
+    void this.#serverProcess.exited.then(async () => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        stdoutEnded,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, STDOUT_END_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      this.#finish();
+    });
+    return Promise.resolve();
+  }
+
+  /** Resolves once the message is handed to the OS (respects pipe backpressure). */
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.#serverProcess.child.stdin;
+    if (this.#closed || !stdin.writable) {
+      const exit = this.#serverProcess.describeExit();
+      return Promise.reject(new Error(`toolbox process is not running${exit ? `: ${exit}` : ''}`));
+    }
+    return new Promise((resolve, reject) => {
+      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Ends the server's stdin (the MCP stdio shutdown signal) and reports the close. */
+  close(): Promise<void> {
+    if (!this.#serverProcess.child.stdin.writableEnded) this.#serverProcess.child.stdin.end();
+    this.#finish();
+    return Promise.resolve();
+  }
+
+  #receive(chunk: Buffer): void {
+    if (this.#closed) return;
+    try {
+      this.#readBuffer.append(chunk);
+    } catch (error) {
+      this.onerror?.(error as Error);
+      this.#finish();
+      return;
+    }
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.#readBuffer.readMessage();
+      } catch (error) {
+        // The bad line is already consumed; servers that print banners to stdout survive.
+        this.onerror?.(new Error(`ignored a stdout line that is not JSON-RPC`, { cause: error }));
+        continue;
+      }
+      if (message === null) break;
+      this.onmessage?.(message);
+    }
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#readBuffer.clear();
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * A started toolbox: tool calls with timeouts and error classification, and a bounded
+ * close that leaves no process behind. Built by `connectToolbox`.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { TaskflowError, errorMessage } from '../errors.js';
+import { DEFAULT_CLOSE_GRACE_MS } from './launch-server-process.js';
+import type { ServerProcess } from './launch-server-process.js';
+import { settleWithin } from './settle-within.js';
+import { toolResultToText } from './tool-result-to-text.js';
+import { ChildProcessTransport } from './child-process-transport.js';
+import type {
+  CloseOptions,
+  ResolvedToolbox,
+  ToolCallOptions,
+  ToolCallOutcome,
+  ToolInfo,
+  ToolboxConnection,
+} from './types.js';
+
+/** Bound on the polite session DELETE sent to a remote streamable server on close. */
+const TERMINATE_SESSION_TIMEOUT_MS = 1000;
+
+export interface McpToolboxConnectionParts {
+  toolbox: ResolvedToolbox;
+  client: Client;
+  transport: Transport;
+  /** The process we launched (stdio server, or local HTTP server), if any. */
+  serverProcess?: ServerProcess;
+  tools: readonly ToolInfo[];
+  logger?: (line: string) => void;
+}
+
+export class McpToolboxConnection implements ToolboxConnection {
+  readonly name: string;
+  readonly tools: readonly ToolInfo[];
+  readonly #toolbox: ResolvedToolbox;
+  readonly #client: Client;
+  readonly #transport: Transport;
+  readonly #serverProcess: ServerProcess | undefined;
+  #closing: Promise<void> | undefined;
+  /** Set before closing starts: the transport reports its close synchronously. */
+  #closeRequested = false;
+  /** Set when the connection dropped without us closing it. */
+  #lost = false;
+
+  constructor(parts: McpToolboxConnectionParts) {
+    this.name = parts.toolbox.name;
+    this.tools = parts.tools;
+    this.#toolbox = parts.toolbox;
+    this.#client = parts.client;
+    this.#transport = parts.transport;
+    this.#serverProcess = parts.serverProcess;
+    const logger = parts.logger;
+    // Aborted streams after our own close are expected, not worth a log line.
+    this.#client.onerror = (error) => {
+      if (!this.#closeRequested) logger?.(`[${this.name}] ${errorMessage(error)}`);
+    };
+    this.#client.onclose = () => {
+      if (this.#closeRequested) return;
+      this.#lost = true;
+      logger?.(`[${this.name}] connection lost${this.#exitSuffix()}`);
+      // The server died: stop what is left of its group now, not at task end.
+      if (this.#serverProcess?.exit !== undefined) void this.#serverProcess.terminate();
+    };
+    // The server may have died between tools/list and here.
+    if (parts.transport instanceof ChildProcessTransport && parts.transport.closed) {
+      this.#lost = true;
+    }
+    if (!(parts.transport instanceof ChildProcessTransport)) {
+      // A launched HTTP server that dies leaves sockets that may fail late or not at all.
+      void this.#serverProcess?.exited.then(() => {
+        if (!this.#closeRequested) void this.#client.close();
+      });
+    }
+  }
+
+  readonly stderrTail = (): string[] => this.#serverProcess?.stderrTail() ?? [];
+
+  async callTool(
+    tool: string,
+    args: Record<string, unknown>,
+    options: ToolCallOptions = {},
+  ): Promise<ToolCallOutcome> {
+    const { signal } = options;
+    if (signal?.aborted) throw this.#cancelled(tool, signal.reason);
+    if (this.#closeRequested || this.#lost) {
+      throw new TaskflowError(
+        'toolbox-closed',
+        `toolbox "${this.name}" is closed; tool "${tool}" was not called${this.#exitSuffix()}`,
+        { toolbox: this.name },
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? this.#toolbox.timeoutMs;
+    // A per-call controller: the SDK never removes its abort listener, so a long-lived
+    // task signal handed over directly would collect one per call.
+    const controller = new AbortController();
+    const forwardAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    try {
+      const result = await this.#client.callTool({ name: tool, arguments: args }, undefined, {
+        signal: controller.signal,
+        timeout: timeoutMs,
+        resetTimeoutOnProgress: true,
+        // Also makes the SDK send a progressToken, without which no progress can arrive.
+        onprogress: (progress) => options.onProgress?.(progress),
+      });
+      return {
+        text: toolResultToText(result),
+        isError: result.isError === true,
+        ...(result.structuredContent === undefined
+          ? {}
+          : { structuredContent: result.structuredContent }),
+        raw: result,
+      };
+    } catch (error) {
+      return this.#classifyCallError(tool, error, timeoutMs, signal);
+    } finally {
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closeRequested = true;
+    this.#closing ??= this.#close(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(graceMs: number): Promise<void> {
+    if (
+      this.#serverProcess === undefined &&
+      this.#transport instanceof StreamableHTTPClientTransport
+    ) {
+      await settleWithin(
+        this.#transport.terminateSession(),
+        Math.min(graceMs, TERMINATE_SESSION_TIMEOUT_MS),
+      );
+    }
+    await this.#client.close().catch(() => undefined);
+    await this.#serverProcess?.terminate(graceMs);
+  }
+
+  #classifyCallError(
+    tool: string,
+    error: unknown,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): ToolCallOutcome {
+    if (signal?.aborted) throw this.#cancelled(tool, error);
+    const fields = { toolbox: this.name, cause: error };
+    if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
+      throw new TaskflowError(
+        'tool-timeout',
+        `toolbox "${this.name}": tool "${tool}" timed out after ${formatSeconds(timeoutMs)}`,
+        fields,
+      );
+    }
+    const invalid = describeSchemaIssues(error);
+    if (invalid !== undefined) {
+      // The answer arrived but does not have the shape of a tool result.
+      return {
+        text: `toolbox "${this.name}" returned an invalid result for tool "${tool}": ${invalid}`,
+        isError: true,
+        raw: { error: { message: invalid } },
+      };
+    }
+    const connectionClosed =
+      error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number);
+    if (this.#closeRequested && (connectionClosed || !(error instanceof McpError))) {
+      throw new TaskflowError(
+        'toolbox-closed',
+        `toolbox "${this.name}" was closed during tool "${tool}"`,
+        fields,
+      );
+    }
+    if (connectionClosed || this.#lost || !(error instanceof McpError)) {
+      const tail = this.stderrTail();
+      const status = httpStatus(error);
+      const exit = this.#exitSuffix();
+      const what = exit
+        ? `closed during tool "${tool}"${exit}`
+        : `connection failed during tool "${tool}": ${errorMessage(error)}${status === undefined ? '' : ` (HTTP ${status})`}`;
+      const stderrPart = tail.length > 0 ? ` — last stderr: ${tail.slice(-3).join(' | ')}` : '';
+      throw new TaskflowError('toolbox-closed', `toolbox "${this.name}" ${what}${stderrPart}`, {
+        ...fields,
+        details: tail,
+        ...(status === undefined ? {} : { status }),
+      });
+    }
+    // A JSON-RPC error answer (or an SDK check of the answer): the model can react to it.
+    return {
+      text: error.message,
+      isError: true,
+      raw: { error: { code: error.code, message: error.message, data: error.data } },
+    };
+  }
+
+  #cancelled(tool: string, cause: unknown): TaskflowError {
+    return new TaskflowError('cancelled', `toolbox "${this.name}": tool "${tool}" was cancelled`, {
+      toolbox: this.name,
+      cause,
+    });
+  }
+
+  #exitSuffix(): string {
+    const exit = this.#serverProcess?.describeExit() ?? '';
+    return exit === '' ? '' : `: ${exit}`;
+  }
+}
+
+/** "0.5s", "30s". */
+export function formatSeconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))}s`;
+}
+
+/** The SDK's HTTP transport errors carry the response status as `code`. */
+export function httpStatus(error: unknown): number | undefined {
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'number' && code >= 100 && code <= 599 ? code : undefined;
+}
+
+/** "content: Invalid input ..." for a zod validation error (the SDK parses results with zod). */
+function describeSchemaIssues(error: unknown): string | undefined {
+  const issues =
+    error instanceof Error ? (error as Error & { issues?: unknown }).issues : undefined;
+  if (!Array.isArray(issues)) return undefined;
+  return issues
+    .map((issue: { path?: unknown[]; message?: string }) => {
+      const path =
+        Array.isArray(issue.path) && issue.path.length > 0 ? issue.path.join('.') : '(result)';
+      return `${path}: ${issue.message ?? 'invalid'}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  describeErrorClass,
+  formatDuration,
+  formatTokens,
+  formatWait,
+  oneLine,
+  sanitizeText,
+} from '../../src/output/format.js';
+
+describe('format', () => {
+  it('formats durations as ms, tenths of seconds, minutes and hours', () => {
+    expect(formatDuration(850)).toBe('850ms');
+    expect(formatDuration(999.4)).toBe('999ms');
+    expect(formatDuration(999.6)).toBe('1.0s');
+    expect(formatDuration(12_345)).toBe('12.3s');
+    expect(formatDuration(59_960)).toBe('1m00s');
+    expect(formatDuration(125_000)).toBe('2m05s');
+    expect(formatDuration(3_725_000)).toBe('1h02m05s');
+    expect(formatDuration(-5)).toBe('0ms');
+  });
+
+  it('rounds announced waits up', () => {
+    expect(formatWait(400)).toBe('400ms');
+    expect(formatWait(11_400)).toBe('12s');
+    expect(formatWait(90_100)).toBe('1m31s');
+  });
+
+  it('formats token counts with separators', () => {
+    expect(formatTokens({ inputTokens: 1234, outputTokens: 567 })).toBe('1,234 in / 567 out');
+    expect(formatTokens({ inputTokens: 1_234_567, outputTokens: 0 })).toBe('1,234,567 in / 0 out');
+  });
+
+  it('words error classes for retry notices', () => {
+    expect(describeErrorClass('rate-limited', 429)).toBe('rate limited (429)');
+    expect(describeErrorClass('server', 503)).toBe('server error (503)');
+    expect(describeErrorClass('network', null)).toBe('network error');
+    expect(describeErrorClass('stream-interrupted', null)).toBe('stream interrupted');
+    expect(describeErrorClass('timeout', null)).toBe('request timed out');
+    expect(describeErrorClass('something-new', 418)).toBe('something new error (418)');
+  });
+
+  it('removes terminal escapes and control characters', () => {
+    expect(
+      sanitizeText('\u001b[1;31mred\u001b[0m \u001b]8;;http://x\u0007link\u001b]8;;\u0007\tok\r\n'),
+    ).toBe('red link\tok\n');
+    expect(oneLine('first\nsecond')).toBe('first …');
+    expect(oneLine('x'.repeat(10), 5)).toBe('xxxx…');
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { createReporter } from '../../src/output/create-reporter.js';
+import type { Reporter } from '../../src/output/reporter.js';
+import {
+  ANSI,
+  collectingStream,
+  singleItemRun,
+  twoItemTask,
+  type Collected,
+} from './sample-events.js';
+
+function tty(options: { color: boolean; spinner: boolean }): {
+  reporter: Reporter;
+  stdout: Collected;
+  stderr: Collected;
+} {
+  const stdout = collectingStream();
+  const stderr = collectingStream();
+  const reporter = createReporter({
+    mode: 'tty',
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    ...options,
+  });
+  return { reporter, stdout, stderr };
+}
+
+describe('tty reporter', () => {
+  it('without spinner and colour streams text, marks retries and ends with a summary table', () => {
+    const { reporter, stdout, stderr } = tty({ color: false, spinner: false });
+    for (const event of singleItemRun()) reporter.onEvent(event);
+    reporter.close();
+    const out = stdout.text();
+
+    expect(out).not.toMatch(ANSI);
+    expect(stderr.text()).not.toMatch(ANSI);
+    expect(out).toContain('\nLet me check the echo tool.\n');
+    // Partial text was already on screen: the retry is marked right below it.
+    expect(out).toContain(
+      '\nEcho replied hel\n(retrying)\n↻ stream interrupted, retrying in 2s (attempt 1/6)\n',
+    );
+    expect(out).toContain('\nEcho replied hello.\n');
+    expect(out).toContain('↻ rate limited (429), retrying in 12s (attempt 3/8)');
+    expect(out).toContain('✔ echo.echo (12ms)');
+    // Status lines stand in for the spinner, on stderr.
+    expect(stderr.text()).toContain('… waiting for gpt-4.1\n');
+    expect(stderr.text()).toContain('… running echo.echo\n');
+    expect(stderr.text()).toContain('warning: tool result truncated to 20000 characters\n');
+
+    const table = out.slice(out.lastIndexOf('#  Task'));
+    const [header, row, , total] = table.split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual([
+      '#',
+      'Task',
+      'Status',
+      'Duration',
+      'Tokens',
+      'Retries',
+    ]);
+    expect(row?.split(/\s{2,}/)).toEqual([
+      '1',
+      'echo-task',
+      'succeeded',
+      '12.3s',
+      '1,234 in / 567 out',
+      '2',
+    ]);
+    expect(total?.trim().split(/\s{2,}/)).toEqual([
+      'total',
+      'succeeded',
+      '13.0s',
+      '1,234 in / 567 out',
+      '2',
+    ]);
+    expect(
+      out
+        .trimEnd()
+        .endsWith('✔ taskflow examples.taskflows.echo succeeded in 13.0s · 1,234 in / 567 out'),
+    ).toBe(true);
+  });
+
+  it('uses ANSI colours when color is true', () => {
+    const { reporter, stdout } = tty({ color: true, spinner: false });
+    for (const event of singleItemRun()) reporter.onEvent(event);
+    reporter.close();
+    expect(stdout.text()).toMatch(ANSI);
+    expect(stdout.text()).toContain('\u001b[32m✔\u001b[39m echo.echo');
+  });
+
+  it('buffers the text of concurrent items and prints each message whole', () => {
+    const { reporter, stdout } = tty({ color: false, spinner: false });
+    for (const event of twoItemTask()) reporter.onEvent(event);
+    const out = stdout.text();
+    expect(out).toContain(
+      '\n[item 2] reviewer: b.ts has a bug.\n[item 2] ✖ failed: max turns reached\n',
+    );
+    expect(out).toContain('\n[item 1] reviewer: a.ts looks fine.\n[item 1] ✔ done\n');
+  });
+
+  it('ends a partial line on close and strips escapes from model text', () => {
+    const { reporter, stdout } = tty({ color: false, spinner: false });
+    const events = singleItemRun();
+    const delta = events.find((event) => event.type === 'text-delta');
+    if (delta === undefined) throw new Error('fixture has no text-delta');
+    reporter.onEvent({ ...delta, text: 'partial \u001b]0;title\u0007\u001b[2Jtext' });
+    reporter.close();
+    reporter.close();
+    expect(stdout.text()).toBe('partial text\n');
+  });
+
+  it('runs a real ora spinner on stderr and stops it on close', () => {
+    const { reporter, stdout, stderr } = tty({ color: false, spinner: true });
+    for (const event of singleItemRun().slice(0, 4)) reporter.onEvent(event);
+    expect(stderr.text()).toContain('waiting for gpt-4.1');
+    reporter.close();
+    const length = stderr.text().length;
+    reporter.onEvent(singleItemRun()[3]!);
+    expect(stderr.text()).toHaveLength(length);
+    expect(stdout.text()).toContain('Task 1: echo-task');
+  });
+});
