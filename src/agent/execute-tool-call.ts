@@ -1,6 +1,7 @@
 import { emitEvent, type ToolCallStatus } from '../events.js';
 import { isTaskflowError } from '../errors.js';
 import type { ToolCall } from '../model/types.js';
+import { handoffToolName } from './tool-names.js';
 import type { ToolRouter } from './tool-router.js';
 import type { AgentRunInput, ToolResultRecord } from './types.js';
 
@@ -16,8 +17,6 @@ export interface ToolCallAnswer {
   /** Set when the call transfers the conversation. */
   readonly handoffTo?: string;
 }
-
-export const HANDOFF_PREFIX = 'transfer_to_';
 
 /** Parse tool-call arguments; undefined when they are not a JSON object. */
 export function parseArguments(text: string): Record<string, unknown> | undefined {
@@ -49,11 +48,8 @@ export async function executeToolCall(
   handoffTargets: readonly string[],
 ): Promise<ToolCallAnswer> {
   const { location } = input;
-  if (
-    call.name.startsWith(HANDOFF_PREFIX) &&
-    handoffTargets.includes(call.name.slice(HANDOFF_PREFIX.length))
-  ) {
-    const target = call.name.slice(HANDOFF_PREFIX.length);
+  const target = handoffTargets.find((agent) => handoffToolName(agent) === call.name);
+  if (target !== undefined) {
     return {
       content: `Transferred to ${target}. ${target} continues the conversation.`,
       status: 'handoff',
@@ -62,10 +58,7 @@ export async function executeToolCall(
   }
   const routed = router.lookup(call.name);
   if (!routed) {
-    const valid = [
-      ...router.names,
-      ...handoffTargets.map((target) => `${HANDOFF_PREFIX}${target}`),
-    ];
+    const valid = [...router.names, ...handoffTargets.map((agent) => handoffToolName(agent))];
     return {
       content: `error: unknown tool ${JSON.stringify(call.name)}. Valid tool names: ${valid.length ? valid.join(', ') : '(none)'}. Call one of these exactly, or answer without a tool.`,
       status: 'repair',

@@ -7,7 +7,8 @@ import {
   type ToolSpec,
   type Usage,
 } from '../model/types.js';
-import { executeToolCall, HANDOFF_PREFIX } from './execute-tool-call.js';
+import { handoffToolName } from './tool-names.js';
+import { runToolRound, type ToolRoundResult } from './tool-round.js';
 import type { AgentPersona, AgentRunInput, AgentRunResult, ToolResultRecord } from './types.js';
 
 export const REPAIRS_PER_TURN = 3;
@@ -16,7 +17,7 @@ export const NUDGE_MESSAGE = 'Continue the task. When it is complete, give your 
 
 function handoffSpecs(agents: readonly AgentPersona[]): ToolSpec[] {
   return agents.slice(1).map((agent) => ({
-    name: `${HANDOFF_PREFIX}${agent.name}`,
+    name: handoffToolName(agent.name),
     description: `Hand the conversation over to ${agent.name}: ${agent.summary}`,
     parameters: { type: 'object', properties: {} },
   }));
@@ -25,7 +26,9 @@ function handoffSpecs(agents: readonly AgentPersona[]): ToolSpec[] {
 /**
  * One agent run: model turns bounded by `maxSteps`, tool calls executed in parallel,
  * handoffs switching the active agent, model mistakes repaired within budget.
- * Every complete turn and tool outcome goes to the journal before the loop moves on.
+ * Every complete turn and tool outcome goes to the journal before it counts as done.
+ * With `restored`, the run continues from a checkpoint: pending calls of the last turn
+ * are settled first, and nothing that has a recorded result is executed again.
  *
  * @throws TaskflowError 'max-steps' when the model has not finished after maxSteps turns
  * @throws TaskflowError 'model-behavior' when repairs exceed their budget
@@ -42,9 +45,75 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
   let turns = restored?.turns ?? 0;
   let usage: Usage = restored?.usage ?? ZERO_USAGE;
   let lastToolResult: ToolResultRecord | undefined = restored?.lastToolResult;
-  let nudged = false;
+  let nudged = restored?.nudged ?? false;
   const repairs = input.repairs ?? { used: 0 };
   const { location, onEvent } = input;
+  const result = (finalText: string): AgentRunResult => ({
+    finalText,
+    ...(lastToolResult && { lastToolResult }),
+    usage,
+    turns,
+    conversation,
+  });
+  const handoffTargets = () =>
+    active === primary ? input.agents.slice(1).map((agent) => agent.name) : [];
+
+  /** Apply a settled round; returns the run's result when the run ends here. */
+  const afterRound = (round: ToolRoundResult): AgentRunResult | undefined => {
+    if (round.repairs > REPAIRS_PER_TURN) {
+      throw new TaskflowError(
+        'model-behavior',
+        `the model made ${round.repairs} invalid tool calls in one turn (limit ${REPAIRS_PER_TURN})`,
+        {
+          taskIndex: location.taskIndex,
+        },
+      );
+    }
+    spendRepairs(repairs, round.repairs, location.taskIndex);
+    for (const answer of round.answers) if (answer?.record) lastToolResult = answer.record;
+    if (round.handoffTo !== undefined) {
+      const target = input.agents.find((agent) => agent.name === round.handoffTo);
+      if (target) {
+        emitEvent(onEvent, { type: 'handoff', ...location, from: active.name, to: target.name });
+        active = target;
+      }
+    }
+    // A round in which no tool ran (only repairs or a handoff) has no result to stop on.
+    const toolRan = round.answers.some(
+      (answer) => answer !== undefined && answer.status !== 'repair' && answer.status !== 'handoff',
+    );
+    return input.excludeFromContext && toolRan ? result('') : undefined;
+  };
+
+  if (restored?.finalText !== undefined) return result(restored.finalText);
+  const lastMessage = conversation.findLast((item) => item.role === 'assistant');
+  if (
+    restored?.pendingCalls &&
+    restored.pendingCalls.length > 0 &&
+    lastMessage?.role === 'assistant'
+  ) {
+    const pending = new Map(
+      restored.pendingCalls.map((entry) => [entry.call.id, { hadIntent: entry.hadIntent }]),
+    );
+    const round = await runToolRound(
+      lastMessage.toolCalls,
+      input,
+      active,
+      handoffTargets(),
+      conversation,
+      pending,
+    );
+    const finished = afterRound(round);
+    if (finished) return finished;
+  } else if (
+    restored &&
+    input.excludeFromContext &&
+    lastMessage?.role === 'assistant' &&
+    lastMessage.toolCalls.length > 0
+  ) {
+    // Every call of the last turn already has its result: the round is complete.
+    return result('');
+  }
 
   for (;;) {
     input.signal?.throwIfAborted();
@@ -57,9 +126,11 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         },
       );
     }
-    const isPrimary = active === primary;
-    const handoffTargets = isPrimary ? input.agents.slice(1).map((agent) => agent.name) : [];
-    const tools = [...active.router.specs, ...(isPrimary ? handoffSpecs(input.agents) : [])];
+    const targets = handoffTargets();
+    const tools = [
+      ...active.router.specs,
+      ...(targets.length > 0 ? handoffSpecs(input.agents) : []),
+    ];
     const requestKey = `${input.requestKeyPrefix ?? `${location.taskIndex}.${location.itemIndex}`}.turn${turns}`;
     const response = await input.callModel(
       {
@@ -104,59 +175,11 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
         conversation.push({ role: 'user', content: NUDGE_MESSAGE });
         continue;
       }
-      return {
-        finalText: response.text,
-        ...(lastToolResult && { lastToolResult }),
-        usage,
-        turns,
-        conversation,
-      };
+      return result(response.text);
     }
-
-    const answers = await Promise.all(
-      response.toolCalls.map((call) => executeToolCall(call, input, active.router, handoffTargets)),
-    );
-    const repairsThisTurn = answers.filter((answer) => answer.status === 'repair').length;
-    if (repairsThisTurn > REPAIRS_PER_TURN) {
-      throw new TaskflowError(
-        'model-behavior',
-        `the model made ${repairsThisTurn} invalid tool calls in one turn (limit ${REPAIRS_PER_TURN})`,
-        {
-          taskIndex: location.taskIndex,
-        },
-      );
-    }
-    spendRepairs(repairs, repairsThisTurn, location.taskIndex);
-    let handoffTo: string | undefined;
-    for (const [index, answer] of answers.entries()) {
-      const call = response.toolCalls[index];
-      if (!call) continue;
-      conversation.push({ role: 'tool', toolCallId: call.id, content: answer.content });
-      await input.journal?.toolResult({
-        callId: call.id,
-        content: answer.content,
-        status: answer.status,
-        ...(answer.record && { record: answer.record }),
-      });
-      if (answer.record) lastToolResult = answer.record;
-      handoffTo ??= answer.handoffTo;
-    }
-    if (handoffTo !== undefined) {
-      const target = input.agents.find((agent) => agent.name === handoffTo);
-      if (target) {
-        emitEvent(onEvent, { type: 'handoff', ...location, from: active.name, to: target.name });
-        active = target;
-      }
-    }
-    if (input.excludeFromContext) {
-      return {
-        finalText: '',
-        ...(lastToolResult && { lastToolResult }),
-        usage,
-        turns,
-        conversation,
-      };
-    }
+    const round = await runToolRound(response.toolCalls, input, active, targets, conversation);
+    const finished = afterRound(round);
+    if (finished) return finished;
   }
 }
 
@@ -167,9 +190,7 @@ function spendRepairs(repairs: { used: number }, count: number, taskIndex: numbe
     throw new TaskflowError(
       'model-behavior',
       `the model needed more than ${REPAIRS_PER_TASK} corrections in this task (invalid tool calls or empty replies)`,
-      {
-        taskIndex,
-      },
+      { taskIndex },
     );
   }
 }

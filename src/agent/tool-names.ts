@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 /** The API's limit on function names. */
 export const MAX_TOOL_NAME_LENGTH = 64;
 const SEPARATOR = '__';
+/** Prefix of the handoff tools (`transfer_to_<agent>`). */
+export const HANDOFF_PREFIX = 'transfer_to_';
 const HASH_LENGTH = 6;
 
 export interface ToolKey {
@@ -36,6 +38,17 @@ function baseName(key: ToolKey): string {
 function withHash(name: string, key: ToolKey): string {
   const suffix = `_${shortHash(key)}`;
   return `${name.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length)}${suffix}`;
+}
+
+/**
+ * The handoff tool of an agent: `transfer_to_<agent>`, shortened with a hash of the agent
+ * name when it would exceed the API limit (agent names come from personality file names).
+ */
+export function handoffToolName(agent: string): string {
+  const name = `${HANDOFF_PREFIX}${sanitizeName(agent)}`;
+  return name.length <= MAX_TOOL_NAME_LENGTH
+    ? name
+    : withHash(name, { toolbox: HANDOFF_PREFIX, tool: agent });
 }
 
 /**

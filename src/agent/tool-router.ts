@@ -70,7 +70,8 @@ export class ToolRouter {
         parameters: normalizeParameters(info.parameters),
       });
     }
-    specs.sort((a, b) => a.name.localeCompare(b.name));
+    // Code-point order, not localeCompare: the tool list must not depend on the locale.
+    specs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.specs = specs;
   }
 

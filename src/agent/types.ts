@@ -72,17 +72,27 @@ export interface AgentJournal {
     readonly callId: string;
     readonly content: string;
     readonly status: ToolCallStatus | 'handoff' | 'repair';
+    readonly handoffTo?: string;
     readonly record?: ToolResultRecord;
   }): Promise<void>;
 }
 
 /** State restored from a checkpoint, to continue a run (sessions.md "Resume"). */
 export interface RestoredAgentState {
+  /** The conversation as the model last saw it, plus results already recorded for the
+   *  calls of the last committed turn. */
   readonly conversation: readonly ConversationItem[];
   readonly activeAgent: string;
   readonly turns: number;
   readonly usage: Usage;
   readonly lastToolResult?: ToolResultRecord;
+  /** Calls of the last committed turn without a recorded result. `hadIntent`: the call
+   *  may have reached the server before the run stopped. */
+  readonly pendingCalls?: readonly { readonly call: ToolCall; readonly hadIntent: boolean }[];
+  /** The last committed turn was the final answer; nothing is left to ask. */
+  readonly finalText?: string;
+  /** The empty-reply nudge was already spent. */
+  readonly nudged?: boolean;
 }
 
 export interface AgentRunInput {

@@ -129,6 +129,16 @@ export function buildProgram(context: RuntimeContext): Command {
     });
 
   program
+    .command('models')
+    .description("list the endpoint's models that support tool calls")
+    .option('--json', 'print JSON')
+    .option('--all', 'include models without tool support')
+    .action(async (options: { json?: boolean; all?: boolean }) => {
+      const { modelsCommand } = await import('./commands/models.js');
+      process.exitCode = await modelsCommand(context, options);
+    });
+
+  program
     .command('schema')
     .description('print the JSON Schema of the file types (for yaml-language-server)')
     .argument(

@@ -80,12 +80,23 @@ export function resolveToolbox(
   };
 }
 
-/** Short names, made unique within a task (`echo`, `echo_2`). */
+/**
+ * Short names, made unique within a task: a repeated short name gets the first free
+ * `_2`, `_3`, ... suffix, never one another toolbox already has as its own short name
+ * (`echo`, `echo`, `echo_2` -> `echo`, `echo_3`, `echo_2`).
+ */
 export function uniqueToolboxNames(definitions: readonly ToolboxDefinition[]): string[] {
-  const used = new Map<string, number>();
-  return definitions.map((definition) => {
-    const count = (used.get(definition.shortName) ?? 0) + 1;
-    used.set(definition.shortName, count);
-    return count === 1 ? definition.shortName : `${definition.shortName}_${count}`;
+  const taken = new Set(definitions.map((definition) => definition.shortName));
+  const seen = new Set<string>();
+  return definitions.map(({ shortName }) => {
+    if (!seen.has(shortName)) {
+      seen.add(shortName);
+      return shortName;
+    }
+    let suffix = 2;
+    while (taken.has(`${shortName}_${suffix}`)) suffix++;
+    const name = `${shortName}_${suffix}`;
+    taken.add(name);
+    return name;
   });
 }

@@ -27,11 +27,14 @@ export interface TaskToolboxes extends AsyncDisposable {
 }
 
 /**
- * Start a task's toolboxes once, in parallel (all or nothing). Items, models and agents
- * of the task share these connections; `close()` stops them in reverse order.
+ * Start a task's toolboxes once, in parallel (all or nothing); a ref given twice starts
+ * one server. Items, models and agents of the task share these connections; `close()`
+ * stops them in reverse order.
  */
 export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promise<TaskToolboxes> {
-  const definitions = input.refs.map((ref) => {
+  // The same ref twice (two agents, or a repeated list entry) is one server.
+  const refs = [...new Set(input.refs)];
+  const definitions = refs.map((ref) => {
     const definition = input.definitions.get(ref);
     if (!definition) throw new TaskflowError('internal', `toolbox "${ref}" was not loaded`);
     return definition;
@@ -59,7 +62,7 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
     const connection = set?.connections[index];
     if (!connection)
       throw new TaskflowError('internal', `toolbox "${definition.ref}" did not start`);
-    return { ref: input.refs[index] as string, definition, connection };
+    return { ref: refs[index] as string, definition, connection };
   });
   const close = async () => {
     await set?.close();
