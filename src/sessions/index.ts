@@ -1,0 +1,13 @@
+export { newSessionId, isSessionId } from './session-id.js';
+export * from './manifest.js';
+export * from './journal-records.js';
+export { JournalWriter } from './journal.js';
+export { readJournal, JOURNAL_FILE, type JournalContents } from './read-journal.js';
+export * from './task-result-file.js';
+export * from './lock.js';
+export * from './fingerprint.js';
+export { rebuildManifest } from './rebuild-manifest.js';
+export * from './replay.js';
+export * from './restore-agent-state.js';
+export { Session } from './session.js';
+export * from './session-store.js';

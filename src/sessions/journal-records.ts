@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import type { AgentJournal } from '../agent/types.js';
+import type { TaskResult } from '../engine/run-types.js';
+import type { ToolCall, Usage } from '../model/types.js';
+import { fingerprintSchema, runnerSchema, taskflowReferenceSchema } from './manifest.js';
+
+/**
+ * The journal record types of sessions.md. Every record is what the caller gave: this
+ * module never sees tokens, but callers must pass redacted prompts, globals and tool
+ * arguments (values from `env()` in templates must not reach the journal).
+ */
+
+/** Version of the journal format, stored in its `session-start` record. */
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+});
+const toolCallSchema = z.object({ id: z.string(), name: z.string(), arguments: z.string() });
+const taskResultSchema = z.object({
+  value: z.unknown(),
+  source: z.object({ text: z.string(), structuredContent: z.unknown().optional() }),
+});
+const recordedErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  /** Resilience class when the error was classified. */
+  class: z.string().optional(),
+});
+const index = z.number().int().nonnegative();
+const base = { seq: z.number().int().positive(), at: z.iso.datetime({ offset: true }) };
+
+const sessionStartSchema = z.object({
+  ...base,
+  type: z.literal('session-start'),
+  schemaVersion: z.number().int().positive(),
+  id: z.string(),
+  taskflow: taskflowReferenceSchema,
+  globals: z.record(z.string(), z.unknown()),
+  modelConfig: z.string().optional(),
+  fingerprint: fingerprintSchema,
+  runner: runnerSchema,
+  /** Task names in order, when known (lets a rebuilt manifest count tasks not yet run). */
+  taskNames: z.array(z.string()).optional(),
+});
+const taskStartSchema = z.object({
+  ...base,
+  type: z.literal('task-start'),
+  task: index,
+  name: z.string(),
+  model: z.string().optional(),
+  /** The expanded repeat items themselves (repeat_prompt), so a resume reuses them. */
+  items: z.array(z.unknown()).optional(),
+  itemCount: index,
+  /** The task's output id, when it has one. */
+  outputId: z.string().optional(),
+  /** True when continuing an earlier start from its committed state (not a fresh start). */
+  resumed: z.boolean().optional(),
+});
+const itemStartSchema = z.object({
+  ...base,
+  type: z.literal('item-start'),
+  task: index,
+  item: index,
+  /** The rendered prompt, redacted; for information only. */
+  prompt: z.string().optional(),
+  resumed: z.boolean().optional(),
+});
+const turnCommitSchema = z.object({
+  ...base,
+  type: z.literal('turn-commit'),
+  task: index,
+  item: index,
+  turn: z.number().int().positive(),
+  agent: z.string(),
+  message: z.object({ content: z.string(), toolCalls: z.array(toolCallSchema) }),
+  usage: usageSchema,
+});
+const toolIntentSchema = z.object({
+  ...base,
+  type: z.literal('tool-intent'),
+  task: index,
+  item: index,
+  callId: z.string(),
+  toolbox: z.string(),
+  tool: z.string(),
+  arguments: z.string(),
+});
+const toolResultStatusSchema = z.enum(['ok', 'error', 'denied', 'timeout', 'handoff', 'repair']);
+const toolResultSchema = z.object({
+  ...base,
+  type: z.literal('tool-result'),
+  task: index,
+  item: index,
+  callId: z.string(),
+  /** The result exactly as given to the model. */
+  content: z.string(),
+  status: toolResultStatusSchema,
+  /** The agent a handoff switched to. */
+  handoffTo: z.string().optional(),
+  record: z.object({ text: z.string(), structuredContent: z.unknown().optional() }).optional(),
+});
+const itemEndSchema = z.object({
+  ...base,
+  type: z.literal('item-end'),
+  task: index,
+  item: index,
+  status: z.enum(['succeeded', 'failed']),
+  result: taskResultSchema.optional(),
+  /** Set instead of `result` when it was too large (relative to the session folder). */
+  resultFile: z.string().optional(),
+  error: recordedErrorSchema.optional(),
+});
+const taskEndSchema = z.object({
+  ...base,
+  type: z.literal('task-end'),
+  task: index,
+  status: z.enum(['succeeded', 'failed', 'skipped']),
+  result: taskResultSchema.optional(),
+  resultFile: z.string().optional(),
+  error: recordedErrorSchema.optional(),
+  usage: usageSchema,
+  durationMs: z.number().nonnegative(),
+});
+const requestAttemptsSchema = z.object({
+  ...base,
+  type: z.literal('request-attempts'),
+  /** Logical request key (stable across retries and resumes). */
+  key: z.string(),
+  /** Attempts made so far for this key, across resumes. */
+  attempts: z.number().int().positive(),
+  errorClass: z.string().optional(),
+  /** The task the request belongs to (for per-task retry counts). */
+  task: index.optional(),
+});
+
+export const journalRecordSchema = z.discriminatedUnion('type', [
+  sessionStartSchema,
+  taskStartSchema,
+  itemStartSchema,
+  turnCommitSchema,
+  toolIntentSchema,
+  toolResultSchema,
+  itemEndSchema,
+  taskEndSchema,
+  requestAttemptsSchema,
+]);
+
+export type JournalRecord = z.infer<typeof journalRecordSchema>;
+export type JournalRecordType = JournalRecord['type'];
+export type JournalRecordOf<T extends JournalRecordType> = Extract<JournalRecord, { type: T }>;
+export type RecordedError = z.infer<typeof recordedErrorSchema>;
+export type ToolResultStatus = z.infer<typeof toolResultStatusSchema>;
+
+type WithoutStamp<T> = T extends unknown ? Omit<T, 'seq' | 'at'> : never;
+/** A record as the caller appends it: the journal assigns `seq` and `at`. */
+export type JournalRecordInput = WithoutStamp<JournalRecord>;
+
+export const JOURNAL_RECORD_TYPES: ReadonlySet<string> = new Set(
+  journalRecordSchema.options.map((option) => option.shape.type.value),
+);
+
+// Compile-time checks that the stored shapes accept what the agent and engine produce.
+type Assert<T extends true> = T;
+type _ToolCallFits = Assert<ToolCall extends z.infer<typeof toolCallSchema> ? true : false>;
+type _UsageFits = Assert<Usage extends z.infer<typeof usageSchema> ? true : false>;
+type _ResultFits = Assert<TaskResult extends z.infer<typeof taskResultSchema> ? true : false>;
+type _ResultReads = Assert<z.infer<typeof taskResultSchema> extends TaskResult ? true : false>;
+type _StatusFits = Assert<
+  Parameters<AgentJournal['toolResult']>[0]['status'] extends ToolResultStatus ? true : false
+>;

@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TaskflowError, errorMessage } from '../errors.js';
+import type { JournalRecord, JournalRecordInput } from './journal-records.js';
+import { readJournal, type JournalContents } from './read-journal.js';
+import { storeResult } from './task-result-file.js';
+
+const EMPTY_CONTENTS: JournalContents = {
+  records: [],
+  lastSeq: 0,
+  tornLines: 0,
+  validBytes: 0,
+  warnings: [],
+};
+
+/**
+ * Appends records to a journal file: one `write` of `JSON + '\n'` per record, so a crash
+ * leaves at most one torn final line. Only one writer per journal (the session lock).
+ */
+export class JournalWriter {
+  readonly path: string;
+  /** What the journal held when opened (a torn final line already cut off). */
+  readonly existing: JournalContents;
+  #fd: number | undefined;
+  #nextSeq: number;
+
+  private constructor(filePath: string, fd: number, existing: JournalContents) {
+    this.path = filePath;
+    this.#fd = fd;
+    this.existing = existing;
+    this.#nextSeq = existing.lastSeq + 1;
+  }
+
+  /**
+   * Opens (creating if needed) a journal for append; `seq` continues after the highest
+   * existing one. A torn final line is truncated away so new records start on a fresh line.
+   *
+   * @throws TaskflowError 'session' for a corrupt journal, 'io' when it cannot be opened
+   */
+  static open(filePath: string): JournalWriter {
+    const existing = fs.existsSync(filePath) ? readJournal(filePath) : EMPTY_CONTENTS;
+    try {
+      if (existing.tornLines > 0) fs.truncateSync(filePath, existing.validBytes);
+      return new JournalWriter(filePath, fs.openSync(filePath, 'a'), existing);
+    } catch (error) {
+      throw new TaskflowError('io', `cannot open ${filePath}: ${errorMessage(error)}`, {
+        cause: error,
+        filePath,
+      });
+    }
+  }
+
+  /**
+   * Stamps `seq` and `at`, moves a result larger than 64 KiB of JSON to a side file
+   * (`results/<task>.json`, `results/<task>-<item>.json`), and appends the record with one
+   * write. Durable only after `sync()` (or `{ sync: true }`).
+   *
+   * @returns the record as written
+   * @throws TaskflowError 'io' when the write fails, 'internal' after close()
+   */
+  append(input: JournalRecordInput, options: { sync?: boolean } = {}): JournalRecord {
+    const fd = this.#openFd();
+    const record: JournalRecord = {
+      seq: this.#nextSeq,
+      at: new Date().toISOString(),
+      ...this.#offloadResult(input),
+    };
+    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    try {
+      let written = fs.writeSync(fd, line);
+      // A regular file takes the whole buffer in one write; this only guards odd file systems.
+      while (written < line.length) written += fs.writeSync(fd, line, written);
+    } catch (error) {
+      throw new TaskflowError('io', `cannot append to ${this.path}: ${errorMessage(error)}`, {
+        cause: error,
+        filePath: this.path,
+      });
+    }
+    this.#nextSeq++;
+    if (options.sync) this.sync();
+    return record;
+  }
+
+  /** Flushes appended records to disk (call at task, item and turn boundaries). */
+  sync(): void {
+    fs.fsyncSync(this.#openFd());
+  }
+
+  /** Syncs and closes; idempotent. */
+  close(): void {
+    if (this.#fd === undefined) return;
+    const fd = this.#fd;
+    this.#fd = undefined;
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #openFd(): number {
+    if (this.#fd === undefined) {
+      throw new TaskflowError('internal', `journal ${this.path} is closed`);
+    }
+    return this.#fd;
+  }
+
+  #offloadResult(input: JournalRecordInput): JournalRecordInput {
+    if ((input.type !== 'task-end' && input.type !== 'item-end') || input.result === undefined) {
+      return input;
+    }
+    const name = input.type === 'task-end' ? `${input.task}` : `${input.task}-${input.item}`;
+    const { result, ...rest } = input;
+    return { ...rest, ...storeResult(path.dirname(this.path), name, result) };
+  }
+}

@@ -1,0 +1,187 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { TaskflowError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** The manifest schema version this taskflow writes and the newest it reads. */
+export const MANIFEST_SCHEMA_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+const usageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+});
+
+export const fingerprintSchema = z.object({
+  algorithm: z.literal('sha256'),
+  /** Absolute path -> SHA-256 (hex) of the content the run loaded. */
+  files: z.record(z.string(), z.string()),
+  /** SHA-256 over the sorted (path, hash) pairs. */
+  digest: z.string(),
+});
+
+export const runnerSchema = z.object({ version: z.string() });
+
+export const taskflowReferenceSchema = z.object({
+  /** What the user typed (import path). */
+  reference: z.string(),
+  /** The resolved file. */
+  path: z.string(),
+});
+
+export const sessionStatusSchema = z.enum([
+  'running',
+  'succeeded',
+  'failed',
+  'stopped',
+  'interrupted',
+]);
+export const taskStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
+
+export const manifestTaskSchema = z.object({
+  index: z.number().int().nonnegative(),
+  name: z.string(),
+  status: taskStatusSchema,
+  items: z
+    .object({
+      total: z.number().int().nonnegative(),
+      succeeded: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+    })
+    .optional(),
+  durationMs: z.number().nonnegative().optional(),
+  usage: usageSchema,
+  /** Model requests sent, failed attempts included. */
+  requests: z.number().int().nonnegative(),
+  /** Retries by error class (`rate-limited`, `network`, ...). */
+  retries: z.record(z.string(), z.number().int().nonnegative()),
+  /** Time spent waiting before retries. */
+  waitMs: z.number().nonnegative(),
+});
+
+export const manifestErrorSchema = z.object({
+  /** Resilience class (`quota`, `rate-limited`, ...) when the error was classified. */
+  class: z.string().optional(),
+  /** TaskflowError code. */
+  code: z.string(),
+  message: z.string(),
+  task: z.number().int().nonnegative().optional(),
+});
+
+const isoTime = z.iso.datetime({ offset: true });
+
+export const manifestSchema = z.object({
+  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+  id: z.string(),
+  status: sessionStatusSchema,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  finishedAt: isoTime.optional(),
+  taskflow: taskflowReferenceSchema,
+  /** Globals after CLI overrides (redacted by the caller). */
+  globals: z.record(z.string(), z.unknown()),
+  modelConfig: z.string().optional(),
+  fingerprint: fingerprintSchema,
+  runner: runnerSchema,
+  error: manifestErrorSchema.optional(),
+  resumeNotBefore: isoTime.optional(),
+  tasks: z.array(manifestTaskSchema),
+  usage: usageSchema,
+  /** Output id -> a short preview of its value. */
+  outputs: z.record(z.string(), z.string()),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type ManifestTask = z.infer<typeof manifestTaskSchema>;
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;
+export type SessionFingerprint = z.infer<typeof fingerprintSchema>;
+export type TaskflowReference = z.infer<typeof taskflowReferenceSchema>;
+
+/** A task entry that has not run yet. */
+export function pendingTask(index: number, name: string): ManifestTask {
+  return {
+    index,
+    name,
+    status: 'pending',
+    usage: { inputTokens: 0, outputTokens: 0 },
+    requests: 0,
+    retries: {},
+    waitMs: 0,
+  };
+}
+
+/**
+ * Parses and validates a manifest (any JSON value).
+ *
+ * @throws TaskflowError 'session' for a newer schema version (naming it) or invalid content
+ */
+export function parseManifest(value: unknown, filePath: string): Manifest {
+  const version = (value as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version > MANIFEST_SCHEMA_VERSION) {
+    throw new TaskflowError(
+      'session',
+      `session manifest schema version ${version} is newer than this taskflow supports (${MANIFEST_SCHEMA_VERSION}); upgrade taskflow`,
+      { filePath },
+    );
+  }
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new TaskflowError('session', `${filePath}: invalid session manifest`, {
+      filePath,
+      details: parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      ),
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * Reads `<dir>/manifest.json`.
+ *
+ * @throws TaskflowError 'session' when it is missing, not JSON, invalid or of a newer version
+ */
+export function readManifest(dir: string): Manifest {
+  return readManifestFile(path.join(dir, MANIFEST_FILE));
+}
+
+/** Reads and validates a manifest file by its path (see readManifest). */
+export function readManifestFile(filePath: string): Manifest {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (error) {
+    throw new TaskflowError('session', `cannot read ${filePath}: ${errorMessage(error)}`, {
+      cause: error,
+      filePath,
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new TaskflowError('session', `${filePath}: not valid JSON (${errorMessage(error)})`, {
+      cause: error,
+      filePath,
+    });
+  }
+  return parseManifest(value, filePath);
+}
+
+/**
+ * Validates and atomically replaces `<dir>/manifest.json` (see `writeFileAtomic`).
+ *
+ * @throws TaskflowError 'internal' when `manifest` is invalid, 'io' when it cannot be written
+ */
+export function writeManifest(dir: string, manifest: Manifest): void {
+  const filePath = path.join(dir, MANIFEST_FILE);
+  const parsed = manifestSchema.safeParse(manifest);
+  if (!parsed.success) {
+    throw new TaskflowError('internal', `refusing to write an invalid session manifest`, {
+      filePath,
+      details: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    });
+  }
+  writeFileAtomic(filePath, `${JSON.stringify(parsed.data, null, 2)}\n`);
+}

@@ -1,0 +1,86 @@
+import type { JournalWriter } from './journal.js';
+import type { JournalRecord } from './journal-records.js';
+import type { SessionLock } from './lock.js';
+import { writeManifest, type Manifest } from './manifest.js';
+import { readTaskResult, type StoredResult } from './task-result-file.js';
+import type { TaskResult } from '../engine/run-types.js';
+
+/**
+ * An open session owned by this process (it holds the lock): the current manifest, the
+ * journal writer, and what the journal held when opened (for replay). Close it (or
+ * `using session = ...`) to sync the journal and release the lock.
+ */
+export class Session {
+  readonly id: string;
+  readonly dir: string;
+  readonly journal: JournalWriter;
+  /** True when manifest.json was missing and rebuilt from the journal on open. */
+  readonly rebuilt: boolean;
+  #manifest: Manifest;
+  readonly #lock: SessionLock;
+
+  constructor(parts: {
+    id: string;
+    dir: string;
+    manifest: Manifest;
+    journal: JournalWriter;
+    lock: SessionLock;
+    rebuilt?: boolean;
+  }) {
+    this.id = parts.id;
+    this.dir = parts.dir;
+    this.#manifest = parts.manifest;
+    this.journal = parts.journal;
+    this.#lock = parts.lock;
+    this.rebuilt = parts.rebuilt ?? false;
+  }
+
+  /** The manifest as last written (treat as read-only; change it with updateManifest). */
+  get manifest(): Manifest {
+    return this.#manifest;
+  }
+
+  /** Journal records present when the session was opened (replay them to resume). */
+  get records(): readonly JournalRecord[] {
+    return this.journal.existing.records;
+  }
+
+  /** Torn line ignored, unknown record types skipped, ... (show them as warnings). */
+  get warnings(): readonly string[] {
+    return this.journal.existing.warnings;
+  }
+
+  /**
+   * Applies `mutator` to a copy of the manifest (mutate it in place or return a new one),
+   * stamps `updatedAt`, validates and writes it atomically.
+   *
+   * @returns the manifest as written
+   * @throws TaskflowError 'internal' when the result is invalid, 'io' when it cannot be written
+   */
+  updateManifest(mutator: (draft: Manifest) => Manifest | void): Manifest {
+    const draft = structuredClone(this.#manifest);
+    const next = mutator(draft) ?? draft;
+    next.updatedAt = new Date().toISOString();
+    writeManifest(this.dir, next);
+    this.#manifest = next;
+    return next;
+  }
+
+  /** A task or item result, inline or from its side file. */
+  readTaskResult(stored: StoredResult): TaskResult | undefined {
+    return readTaskResult(this.dir, stored);
+  }
+
+  /** Syncs and closes the journal, then releases the lock; idempotent. */
+  close(): void {
+    try {
+      this.journal.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TaskflowError, errorMessage } from '../errors.js';
+import type { TaskResult } from '../engine/run-types.js';
+import { writeFileAtomic } from './atomic-write.js';
+
+/** Results whose JSON is larger than this go to a side file instead of the journal. */
+export const LARGE_RESULT_BYTES = 64 * 1024;
+export const RESULTS_FOLDER = 'results';
+
+/** Where a stored result lives: inline, or in a side file relative to the session folder. */
+export interface StoredResult {
+  readonly result?: TaskResult;
+  readonly resultFile?: string;
+}
+
+/**
+ * Writes `result` to `results/<name>.json` (atomically) when its JSON exceeds
+ * LARGE_RESULT_BYTES and returns the record fields to store: `{ resultFile }` then,
+ * else `{ result }` unchanged.
+ */
+export function storeResult(sessionDir: string, name: string, result: TaskResult): StoredResult {
+  const json = JSON.stringify(result);
+  if (Buffer.byteLength(json) <= LARGE_RESULT_BYTES) return { result };
+  const resultFile = `${RESULTS_FOLDER}/${name}.json`;
+  fs.mkdirSync(path.join(sessionDir, RESULTS_FOLDER), { recursive: true });
+  writeFileAtomic(path.join(sessionDir, resultFile), json);
+  return { resultFile };
+}
+
+/**
+ * The result of a `task-end` / `item-end` record (or a replayed task or item): inline, or
+ * read from its side file. Undefined when the record holds none.
+ *
+ * @throws TaskflowError 'session' when the side file is missing or unreadable
+ */
+export function readTaskResult(sessionDir: string, stored: StoredResult): TaskResult | undefined {
+  if (stored.result !== undefined) return stored.result;
+  if (stored.resultFile === undefined) return undefined;
+  const filePath = path.resolve(sessionDir, stored.resultFile);
+  if (!filePath.startsWith(path.resolve(sessionDir) + path.sep)) {
+    throw new TaskflowError('session', `result file ${stored.resultFile} is outside the session`);
+  }
+  try {
+    return JSON.parse(fs.readFileSync(filePath, 'utf8')) as TaskResult;
+  } catch (error) {
+    throw new TaskflowError(
+      'session',
+      `cannot read result file ${filePath}: ${errorMessage(error)}`,
+      {
+        cause: error,
+        filePath,
+      },
+    );
+  }
+}
