@@ -1,0 +1,223 @@
+import { abortError, throwIfAborted } from './abort.js';
+import type { Clock } from './clock.js';
+
+/** Successes in a row that raise the effective limit by one (AIMD additive step). */
+export const SUCCESSES_PER_LIMIT_STEP = 20;
+/** Spacing of starts after the gate reopens. */
+export const REOPEN_STAGGER_MS = 200;
+
+export interface GatePermit {
+  /** Clock time the request was let through. */
+  readonly startedAt: number;
+  /** Frees the slot; idempotent. */
+  release(): void;
+}
+
+export interface RateLimitGateOptions {
+  /** Configured concurrency (`async_limit`), the ceiling of the effective limit; >= 1. */
+  readonly limit: number;
+  readonly clock: Clock;
+  readonly staggerMs?: number;
+  readonly successesPerStep?: number;
+}
+
+interface Waiter {
+  readonly grant: (permit: GatePermit) => void;
+  readonly cleanup: () => void;
+}
+
+/**
+ * Shared gate of one (endpoint, model), resilience.md "Shared rate-limit gate": bounds
+ * concurrent requests to an effective limit that halves on a 429 (min 1) and grows by 1
+ * after `successesPerStep` successes in a row; `closeFor` lets no request start before
+ * it reopens; starts in the stagger window after reopening (staggerMs x limit, extended
+ * while callers queue) are at least `staggerMs` apart. Callers are served in arrival order.
+ */
+export class RateLimitGate {
+  readonly limit: number;
+  readonly #clock: Clock;
+  readonly #staggerMs: number;
+  readonly #successesPerStep: number;
+  readonly #queue: Waiter[] = [];
+  #effectiveLimit: number;
+  #active = 0;
+  #reopenAt = Number.NEGATIVE_INFINITY;
+  #staggerUntil = Number.NEGATIVE_INFINITY;
+  #nextStartAt = Number.NEGATIVE_INFINITY;
+  #consecutive429s = 0;
+  #successStreak = 0;
+  #lastCongestionAt = Number.NEGATIVE_INFINITY;
+  #timer: AbortController | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(options: RateLimitGateOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) {
+      throw new RangeError(`gate limit must be a positive integer, got ${options.limit}`);
+    }
+    this.limit = options.limit;
+    this.#effectiveLimit = options.limit;
+    this.#clock = options.clock;
+    this.#staggerMs = options.staggerMs ?? REOPEN_STAGGER_MS;
+    this.#successesPerStep = options.successesPerStep ?? SUCCESSES_PER_LIMIT_STEP;
+  }
+
+  get effectiveLimit(): number {
+    return this.#effectiveLimit;
+  }
+  get active(): number {
+    return this.#active;
+  }
+  get waiting(): number {
+    return this.#queue.length;
+  }
+  /** 429s in a row across all requests of this gate (reset by a success); feeds rateLimitBackoff. */
+  get consecutive429s(): number {
+    return this.#consecutive429s;
+  }
+  /** Clock time before which no request starts. */
+  get reopenAt(): number {
+    return this.#reopenAt;
+  }
+
+  /** Waits for a slot (abortable; rejects with `abortError(signal)`). */
+  acquire(options: { signal?: AbortSignal } = {}): Promise<GatePermit> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    if (this.#queue.length === 0 && this.#canStart(this.#clock.now())) {
+      return Promise.resolve(this.#grant());
+    }
+    return new Promise<GatePermit>((resolve, reject) => {
+      const onAbort = () => {
+        const index = this.#queue.indexOf(waiter);
+        if (index >= 0) this.#queue.splice(index, 1);
+        if (signal !== undefined) reject(abortError(signal));
+        this.#pump();
+      };
+      const waiter: Waiter = {
+        grant: resolve,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      this.#queue.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#pump();
+    });
+  }
+
+  /** A request of this gate succeeded. */
+  recordSuccess(): void {
+    this.#consecutive429s = 0;
+    this.#successStreak += 1;
+    if (this.#successStreak >= this.#successesPerStep && this.#effectiveLimit < this.limit) {
+      this.#effectiveLimit += 1;
+      this.#successStreak = 0;
+      this.#pump();
+    }
+  }
+
+  /**
+   * A request started at `startedAt` got a 429. Requests already in flight at the last
+   * 429 belong to the same congestion event and neither halve the limit again nor
+   * escalate. Returns the escalation count to back off with.
+   */
+  recordRateLimit(startedAt: number): number {
+    this.#successStreak = 0;
+    if (startedAt <= this.#lastCongestionAt) return this.#consecutive429s;
+    this.#lastCongestionAt = this.#clock.now();
+    this.#consecutive429s += 1;
+    this.#effectiveLimit = Math.max(1, Math.floor(this.#effectiveLimit / 2));
+    return this.#consecutive429s;
+  }
+
+  /** No request starts for `ms` from now (a longer earlier closure stands). */
+  closeFor(ms: number): void {
+    const reopenAt = this.#clock.now() + Math.max(0, ms);
+    if (reopenAt <= this.#reopenAt) return;
+    this.#reopenAt = reopenAt;
+    this.#staggerUntil = reopenAt + this.#staggerMs * this.limit;
+    this.#pump();
+  }
+
+  #canStart(nowMs: number): boolean {
+    if (this.#active >= this.#effectiveLimit || nowMs < this.#reopenAt) return false;
+    return nowMs >= this.#staggerUntil || nowMs >= this.#nextStartAt;
+  }
+
+  #grant(): GatePermit {
+    const startedAt = this.#clock.now();
+    this.#active += 1;
+    if (startedAt < this.#staggerUntil) {
+      this.#nextStartAt = startedAt + this.#staggerMs;
+      // Callers still queued belong to the herd being spread out.
+      if (this.#queue.length > 0) {
+        this.#staggerUntil = Math.max(this.#staggerUntil, this.#nextStartAt + 1);
+      }
+    }
+    let released = false;
+    return {
+      startedAt,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#active -= 1;
+        this.#pump();
+      },
+    };
+  }
+
+  #pump(): void {
+    const nowMs = this.#clock.now();
+    while (this.#queue.length > 0 && this.#canStart(nowMs)) {
+      const waiter = this.#queue.shift();
+      waiter?.cleanup();
+      waiter?.grant(this.#grant());
+    }
+    const blockedByTime = this.#queue.length > 0 && this.#active < this.#effectiveLimit;
+    const wakeAt = blockedByTime
+      ? Math.max(this.#reopenAt, this.#nextStartAt)
+      : Number.POSITIVE_INFINITY;
+    this.#schedule(wakeAt);
+  }
+
+  /** Keeps one timer, for the time the queue head may start. */
+  #schedule(wakeAt: number): void {
+    if (wakeAt === this.#timerAt) return;
+    this.#timer?.abort();
+    this.#timer = undefined;
+    this.#timerAt = wakeAt;
+    if (wakeAt === Number.POSITIVE_INFINITY) return;
+    const timer = new AbortController();
+    this.#timer = timer;
+    this.#clock.sleep(wakeAt - this.#clock.now(), { signal: timer.signal }).then(
+      () => {
+        if (this.#timer !== timer) return;
+        this.#timer = undefined;
+        this.#timerAt = Number.POSITIVE_INFINITY;
+        this.#pump();
+      },
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * One gate per (endpoint, model), created on first use with the configured limit (later
+ * calls with another limit get the existing gate).
+ */
+export class GateRegistry {
+  readonly #clock: Clock;
+  readonly #gates = new Map<string, RateLimitGate>();
+
+  constructor(options: { clock: Clock }) {
+    this.#clock = options.clock;
+  }
+
+  get(endpoint: string, model: string, limit: number): RateLimitGate {
+    const key = `${endpoint}\u0000${model}`;
+    let gate = this.#gates.get(key);
+    if (gate === undefined) {
+      gate = new RateLimitGate({ limit, clock: this.#clock });
+      this.#gates.set(key, gate);
+    }
+    return gate;
+  }
+}

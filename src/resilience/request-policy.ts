@@ -1,0 +1,257 @@
+/**
+ * The business decisions for one logical model request (resilience.md "Classification",
+ * "Waits"), read from the `ModelError.classification` made at the model boundary.
+ */
+import { TaskflowError, assertNever, errorMessage } from '../errors.js';
+import type { ErrorClass, ErrorClassification } from '../model/model-error.js';
+import type { Clock } from './clock.js';
+import {
+  LOCAL_REFUSED_MAX_ATTEMPTS,
+  hintDelay,
+  rateLimitBackoff,
+  transientBackoff,
+} from './delays.js';
+import type { Random } from './random.js';
+import { ResumableStop } from './resumable-stop.js';
+import type { DelaySource, RetryDecision, RetryInfo, RetryPolicy } from './retry.js';
+import type { ResilienceSettings } from './resilience-settings.js';
+
+export type Ladder = 'transient' | 'rate-limit';
+
+/** The ladder a class retries on; undefined for classes that never retry here. */
+export function ladderOf(errorClass: ErrorClass): Ladder | undefined {
+  switch (errorClass) {
+    case 'rate-limited':
+      return 'rate-limit';
+    case 'server':
+    case 'transient-http':
+    case 'network':
+    case 'timeout':
+    case 'stream-stalled':
+    case 'stream-interrupted':
+      return 'transient';
+    case 'cancelled':
+    case 'quota':
+    case 'server-said-no':
+    case 'auth':
+    case 'config':
+    case 'context-overflow':
+    case 'bad-request':
+    case 'content-filtered':
+    case 'unknown':
+      return undefined;
+    default:
+      return assertNever(errorClass, 'error class');
+  }
+}
+
+/** The classification of a `ModelError` (read structurally: no value import from model/). */
+export function classificationOf(error: unknown): ErrorClassification | undefined {
+  if (!(error instanceof TaskflowError)) return undefined;
+  const classification = (error as { classification?: Partial<ErrorClassification> })
+    .classification;
+  if (typeof classification?.errorClass !== 'string') return undefined;
+  return classification as ErrorClassification;
+}
+
+/** What a `model-retry` event reports. */
+export interface ModelRetryInfo {
+  readonly errorClass: ErrorClass;
+  readonly status: number | null;
+  /** The attempt that failed, counted across resumes. */
+  readonly attempt: number;
+  /** The last attempt the current ladder allows. */
+  readonly maxAttempts: number;
+  readonly delayMs: number;
+  readonly delaySource: DelaySource;
+  readonly message: string;
+}
+
+/** Accounting of one task's requests; the policy adds to it as it goes. */
+export interface RequestCounters {
+  attempts: number;
+  retries: number;
+  retriesByClass: Partial<Record<ErrorClass, number>>;
+  /** Decided retry waits (backoff and hints). */
+  waitMs: number;
+  /** Time spent waiting for the rate-limit gate and the breaker. */
+  queuedMs: number;
+}
+
+export function createRequestCounters(): RequestCounters {
+  return { attempts: 0, retries: 0, retriesByClass: {}, waitMs: 0, queuedMs: 0 };
+}
+
+export interface RequestPolicyOptions {
+  readonly settings: ResilienceSettings;
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Named in messages. */
+  readonly endpoint?: string;
+  /** Rate-limit escalation and closure of the shared gate. */
+  readonly gate?: { readonly consecutive429s: number; closeFor(ms: number): void };
+  /** Whether the endpoint's breaker is open, and how long until it lets a probe through. */
+  readonly breaker?: { probeWaitMs(): number | undefined };
+  readonly counters?: RequestCounters;
+  readonly onRetry?: (info: ModelRetryInfo) => void;
+}
+
+/** Hint sources map onto the event's vocabulary; a hint read from the message is a retry-after. */
+function sourceOf(classification: ErrorClassification): DelaySource {
+  const source = classification.hintSource;
+  return source === undefined || source === 'message' ? 'retry-after' : source;
+}
+
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+/**
+ * A `RetryPolicy` for one logical request. Attempt numbers are absolute (they continue
+ * the count of earlier runs). Stops: non-retryable classes rethrow as they are; quota
+ * rethrows (code `quota`), or with a known reset becomes a `ResumableStop`; a loopback
+ * `ECONNREFUSED` twice becomes a `config` error; the overall attempt cap and an exhausted
+ * ladder rethrow the last error, except that an exhausted ladder keeps waiting while the
+ * endpoint's breaker is open; a hint above `maxInlineWaitMs` and a wait past the budget
+ * become `ResumableStop`s.
+ */
+export class RequestPolicy implements RetryPolicy {
+  readonly #options: RequestPolicyOptions;
+  readonly #counters: RequestCounters;
+  readonly #ladderFailures: Record<Ladder, number> = { transient: 0, 'rate-limit': 0 };
+  #refusals = 0;
+  #waitedMs = 0;
+
+  constructor(options: RequestPolicyOptions) {
+    this.#options = options;
+    this.#counters = options.counters ?? createRequestCounters();
+  }
+
+  get counters(): RequestCounters {
+    return this.#counters;
+  }
+
+  decide(error: unknown, attempt: number): RetryDecision {
+    const classification = classificationOf(error);
+    if (classification === undefined) return { retry: false };
+    const { settings, clock } = this.#options;
+    const { errorClass, hintMs } = classification;
+    if (errorClass === 'quota') return this.#quota(error, hintMs);
+    const ladder = ladderOf(errorClass);
+    if (ladder === undefined) return { retry: false };
+    const failures = (this.#ladderFailures[ladder] += 1);
+    if (classification.localRefused === true) {
+      this.#refusals += 1;
+      if (this.#refusals >= LOCAL_REFUSED_MAX_ATTEMPTS)
+        return { retry: false, error: this.#refused(error) };
+    }
+    if (attempt >= settings.maxAttempts) return { retry: false };
+    const probeWaitMs = this.#options.breaker?.probeWaitMs();
+    if (failures >= this.#ladderCap(ladder) && probeWaitMs === undefined) return { retry: false };
+    if (hintMs !== undefined && hintMs > settings.maxInlineWaitMs) {
+      const reason = ladder === 'rate-limit' ? 'rate-limit' : 'outage';
+      const message = `${this.#where()} asks to wait ${seconds(hintMs)}, longer than the ${seconds(settings.maxInlineWaitMs)} slept in-process`;
+      const resumeNotBefore = clock.now() + hintMs;
+      return {
+        retry: false,
+        error: new ResumableStop(reason, message, { cause: error, resumeNotBefore }),
+      };
+    }
+    let { delayMs, source } = this.#delay(classification, ladder, failures);
+    if (probeWaitMs !== undefined && probeWaitMs > delayMs) {
+      delayMs = probeWaitMs;
+      source = 'backoff';
+    }
+    if (this.#waitedMs + delayMs > settings.maxWaitPerRequestMs) {
+      const message = `${this.#where()}: waiting ${seconds(delayMs)} more would exceed the ${seconds(settings.maxWaitPerRequestMs)} waiting budget of one request`;
+      const resumeNotBefore = clock.now() + delayMs;
+      return {
+        retry: false,
+        error: new ResumableStop('wait-budget', message, { cause: error, resumeNotBefore }),
+      };
+    }
+    if (ladder === 'rate-limit') this.#options.gate?.closeFor(delayMs);
+    this.#waitedMs += delayMs;
+    this.#counters.retries += 1;
+    this.#counters.retriesByClass[errorClass] =
+      (this.#counters.retriesByClass[errorClass] ?? 0) + 1;
+    this.#counters.waitMs += delayMs;
+    return { retry: true, delayMs, source };
+  }
+
+  onRetry(info: RetryInfo): void {
+    const classification = classificationOf(info.error);
+    const onRetry = this.#options.onRetry;
+    if (classification === undefined || onRetry === undefined) return;
+    onRetry({
+      errorClass: classification.errorClass,
+      status: classification.status ?? null,
+      attempt: info.attempt,
+      maxAttempts: this.#maxAttemptsFor(classification, info.attempt),
+      delayMs: info.delayMs,
+      delaySource: info.source,
+      message: errorMessage(info.error),
+    });
+  }
+
+  #ladderCap(ladder: Ladder): number {
+    const { settings } = this.#options;
+    return ladder === 'transient' ? settings.transientMaxAttempts : settings.rateLimitMaxAttempts;
+  }
+
+  #maxAttemptsFor(classification: ErrorClassification, attempt: number): number {
+    const overall = this.#options.settings.maxAttempts;
+    const ladder = ladderOf(classification.errorClass);
+    if (ladder === undefined) return overall;
+    const cap = this.#ladderCap(ladder);
+    const failures = this.#ladderFailures[ladder];
+    // An exhausted ladder that still retries is waiting out an open breaker.
+    let last = failures < cap ? Math.min(overall, attempt - failures + cap) : overall;
+    if (classification.localRefused === true) {
+      last = Math.min(last, attempt - this.#refusals + LOCAL_REFUSED_MAX_ATTEMPTS);
+    }
+    return last;
+  }
+
+  #delay(
+    classification: ErrorClassification,
+    ladder: Ladder,
+    failures: number,
+  ): { delayMs: number; source: DelaySource } {
+    const { random, gate } = this.#options;
+    if (classification.hintMs !== undefined) {
+      return {
+        delayMs: hintDelay(classification.hintMs, random),
+        source: sourceOf(classification),
+      };
+    }
+    if (ladder === 'transient')
+      return { delayMs: transientBackoff(failures, random), source: 'backoff' };
+    // Escalation is shared through the gate; without one, this request's own 429s count.
+    const escalation = gate === undefined ? failures : Math.max(1, gate.consecutive429s);
+    return { delayMs: rateLimitBackoff(escalation, random), source: 'backoff' };
+  }
+
+  #quota(error: unknown, hintMs: number | undefined): RetryDecision {
+    if (hintMs === undefined) return { retry: false };
+    const message = `${this.#where()}: quota exhausted; it resets in ${seconds(hintMs)}`;
+    const resumeNotBefore = this.#options.clock.now() + hintMs;
+    return {
+      retry: false,
+      error: new ResumableStop('quota', message, { cause: error, resumeNotBefore }),
+    };
+  }
+
+  #refused(error: unknown): TaskflowError {
+    const endpoint = this.#options.endpoint ?? 'the local model server';
+    return new TaskflowError(
+      'config',
+      `${endpoint}: connection refused ${LOCAL_REFUSED_MAX_ATTEMPTS} times — is the local server running?`,
+      { cause: error },
+    );
+  }
+
+  #where(): string {
+    return this.#options.endpoint ?? 'the model endpoint';
+  }
+}

@@ -1,0 +1,250 @@
+import type { AgentJournal } from '../agent/types.js';
+import type { BranchRestore, FinishedTask, RunRecorder } from '../engine/run-recorder.js';
+import type { TaskResult } from '../engine/run-types.js';
+import { isTaskflowError } from '../errors.js';
+import { addUsage, ZERO_USAGE } from '../model/types.js';
+import type { RecordedError } from './journal-records.js';
+import type { ManifestTask } from './manifest.js';
+import { replayJournal, type ReplayState } from './replay.js';
+import { restoreAgentState } from './restore-agent-state.js';
+import type { Session } from './session.js';
+
+export interface SessionRecorderOptions {
+  /** Removes secrets from anything written (tokens, values read with env()). */
+  readonly redact: <T>(value: T) => T;
+  /** The nudge the agent sends after an empty reply (to rebuild conversations). */
+  readonly nudgeMessage: string;
+  /** `resume --force`: reuse finished tasks only; the rest starts afresh. */
+  readonly taskGranularity?: boolean;
+}
+
+function recordedError(error: Error | undefined): RecordedError | undefined {
+  if (!error) return undefined;
+  const classification = (error as { classification?: { errorClass?: string } }).classification;
+  return {
+    code: isTaskflowError(error) ? error.code : 'internal',
+    message: error.message,
+    ...(classification?.errorClass && { class: classification.errorClass }),
+  };
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * The engine's RunRecorder backed by a session: journal records at every boundary
+ * (fsync at turn, item and task ends), manifest updates per task, and replay of the
+ * journal the session held when opened.
+ */
+export class SessionRecorder implements RunRecorder {
+  private readonly replay: ReplayState;
+  /** Model turns committed in this process, per task (added to `requests` at task end). */
+  private readonly turnsThisRun = new Map<number, number>();
+
+  constructor(
+    private readonly session: Session,
+    private readonly options: SessionRecorderOptions,
+  ) {
+    this.replay = replayJournal(session.records);
+  }
+
+  finishedTask(taskIndex: number): FinishedTask | undefined {
+    const task = this.replay.tasks.get(taskIndex);
+    if (!task || (task.status !== 'succeeded' && task.status !== 'skipped')) return undefined;
+    const result = this.session.readTaskResult(task) ?? task.result;
+    return {
+      status: task.status,
+      ...(result && { result }),
+      usage: task.usage,
+      durationMs: task.durationMs ?? 0,
+      itemCount: task.itemCount,
+    };
+  }
+
+  recordedItems(taskIndex: number): unknown[] | undefined {
+    if (this.options.taskGranularity) return undefined;
+    return this.replay.tasks.get(taskIndex)?.items;
+  }
+
+  restoreBranch(taskIndex: number, branchIndex: number, prompt: string, options: { excludeFromContext: boolean }): BranchRestore | undefined {
+    if (this.options.taskGranularity) return undefined;
+    const item = this.replay.tasks.get(taskIndex)?.itemStates.get(branchIndex);
+    if (!item) return undefined;
+    if (item.status === 'succeeded') {
+      const result: TaskResult | undefined = this.session.readTaskResult(item) ?? item.result;
+      if (result) {
+        const usage = item.turns.reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
+        return { kind: 'succeeded', result, usage };
+      }
+    }
+    if (item.turns.length === 0) return undefined;
+    const restore = restoreAgentState(item, prompt, this.options.nudgeMessage, options);
+    return {
+      kind: 'continue',
+      restored: {
+        ...restore.restored,
+        ...(restore.pendingCalls.length > 0 && { pendingCalls: restore.pendingCalls }),
+        ...(restore.finished && { finalText: restore.finished.finalText }),
+      },
+    };
+  }
+
+  taskStart(taskIndex: number, info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string }): void {
+    const earlier = this.replay.tasks.get(taskIndex);
+    const resumed = !this.options.taskGranularity && earlier !== undefined && earlier.status !== 'succeeded' && earlier.status !== 'skipped';
+    this.session.journal.append(
+      this.options.redact({
+        type: 'task-start',
+        task: taskIndex,
+        name: info.name,
+        itemCount: info.itemCount,
+        ...(info.items !== undefined && { items: info.items }),
+        ...(info.model !== undefined && { model: info.model }),
+        ...(info.outputId !== undefined && { outputId: info.outputId }),
+        ...(resumed && { resumed: true }),
+      }),
+      { sync: true },
+    );
+    this.updateTask(taskIndex, info.name, (task) => {
+      task.status = 'running';
+    });
+  }
+
+  itemStart(taskIndex: number, branchIndex: number, prompt: string): void {
+    const earlier = this.replay.tasks.get(taskIndex)?.itemStates.get(branchIndex);
+    const resumed = !this.options.taskGranularity && earlier !== undefined && earlier.turns.length > 0;
+    this.session.journal.append(
+      this.options.redact({ type: 'item-start', task: taskIndex, item: branchIndex, prompt, ...(resumed && { resumed: true }) }),
+    );
+  }
+
+  agentJournal(taskIndex: number, branchIndex: number): AgentJournal {
+    const journal = this.session.journal;
+    const redact = this.options.redact;
+    const location = { task: taskIndex, item: branchIndex };
+    return {
+      turnCommitted: (turn) => {
+        this.turnsThisRun.set(taskIndex, (this.turnsThisRun.get(taskIndex) ?? 0) + 1);
+        journal.append(
+          redact({
+            type: 'turn-commit',
+            ...location,
+            turn: turn.turn,
+            agent: turn.agent,
+            message: { content: turn.message.content, toolCalls: [...turn.message.toolCalls] },
+            usage: turn.usage,
+          }),
+          { sync: true },
+        );
+        return Promise.resolve();
+      },
+      toolIntent: (intent) => {
+        journal.append(
+          redact({ type: 'tool-intent', ...location, callId: intent.call.id, toolbox: intent.toolbox, tool: intent.tool, arguments: intent.call.arguments }),
+        );
+        return Promise.resolve();
+      },
+      toolResult: (result) => {
+        journal.append(
+          redact({
+            type: 'tool-result',
+            ...location,
+            callId: result.callId,
+            content: result.content,
+            status: result.status,
+            ...(result.handoffTo !== undefined && { handoffTo: result.handoffTo }),
+            ...(result.record && { record: result.record }),
+          }),
+          { sync: true },
+        );
+        return Promise.resolve();
+      },
+    };
+  }
+
+  itemEnd(taskIndex: number, branchIndex: number, outcome: { status: 'succeeded' | 'failed'; result?: TaskResult; error?: Error }): void {
+    const error = recordedError(outcome.error);
+    this.session.journal.append(
+      this.options.redact({
+        type: 'item-end',
+        task: taskIndex,
+        item: branchIndex,
+        status: outcome.status,
+        ...(outcome.result && { result: outcome.result }),
+        ...(error && { error }),
+      }),
+      { sync: true },
+    );
+  }
+
+  taskEnd(
+    taskIndex: number,
+    outcome: {
+      status: 'succeeded' | 'failed' | 'skipped';
+      result?: TaskResult;
+      error?: Error;
+      usage: { inputTokens: number; outputTokens: number };
+      durationMs: number;
+      itemCounts?: { total: number; succeeded: number; failed: number };
+      name?: string;
+      outputId?: string;
+    },
+  ): void {
+    const error = recordedError(outcome.error);
+    this.session.journal.append(
+      this.options.redact({
+        type: 'task-end',
+        task: taskIndex,
+        status: outcome.status,
+        ...(outcome.result && { result: outcome.result }),
+        ...(error && { error }),
+        usage: outcome.usage,
+        durationMs: outcome.durationMs,
+      }),
+      { sync: true },
+    );
+    this.updateTask(taskIndex, undefined, (task) => {
+      task.status = outcome.status;
+      task.usage = outcome.usage;
+      task.durationMs = outcome.durationMs;
+      task.requests += this.turnsThisRun.get(taskIndex) ?? 0;
+      this.turnsThisRun.delete(taskIndex);
+      if (outcome.itemCounts) task.items = outcome.itemCounts;
+    });
+  }
+
+  previousAttempts(requestKey: string): number {
+    return this.replay.attempts.get(requestKey) ?? 0;
+  }
+
+  requestAttempts(requestKey: string, attempts: number, info: { taskIndex: number; errorClass: string; waitMs: number }): void {
+    this.session.journal.append({ type: 'request-attempts', key: requestKey, attempts, errorClass: info.errorClass, task: info.taskIndex }, { sync: true });
+    this.updateTask(info.taskIndex, undefined, (task) => {
+      task.requests += 1;
+      task.retries[info.errorClass] = (task.retries[info.errorClass] ?? 0) + 1;
+      task.waitMs += info.waitMs;
+    });
+  }
+
+  /** Publish an output preview in the manifest. */
+  recordOutput(id: string, value: unknown): void {
+    this.session.updateManifest((manifest) => {
+      manifest.outputs[id] = this.options.redact(preview(value));
+    });
+  }
+
+  private updateTask(taskIndex: number, name: string | undefined, change: (task: ManifestTask) => void): void {
+    this.session.updateManifest((manifest) => {
+      let task = manifest.tasks.find((entry) => entry.index === taskIndex);
+      if (!task) {
+        task = { index: taskIndex, name: name ?? `task-${taskIndex + 1}`, status: 'pending', usage: { ...ZERO_USAGE }, requests: 0, retries: {}, waitMs: 0 };
+        manifest.tasks.push(task);
+        manifest.tasks.sort((a, b) => a.index - b.index);
+      }
+      change(task);
+      manifest.usage = manifest.tasks.reduce((sum, entry) => addUsage(sum, entry.usage), ZERO_USAGE);
+    });
+  }
+}
