@@ -23,7 +23,27 @@ function parsePositiveInteger(value: string): number {
   return number;
 }
 
+interface SessionsCliOptions {
+  sessionDir?: string;
+  json?: boolean;
+}
+
+interface ResumeCliOptions {
+  force?: boolean;
+  wait?: boolean;
+  global: string[];
+  headless?: boolean;
+  output?: string;
+  path: string[];
+  sessionDir?: string;
+  record?: string;
+  replay?: string;
+}
+
 interface RunCliOptions {
+  sessionDir?: string;
+  record?: string;
+  replay?: string;
   global: string[];
   modelConfig?: string;
   headless?: boolean;
@@ -32,6 +52,8 @@ interface RunCliOptions {
 }
 
 interface AskCliOptions {
+  record?: string;
+  replay?: string;
   modelConfig?: string;
   model?: string;
   headless?: boolean;
@@ -66,9 +88,66 @@ export function buildProgram(context: RuntimeContext): Command {
     .option('--headless', 'auto-approve tools listed under confirm for every task')
     .option('--output <mode>', 'tty | plain | jsonl')
     .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .option(
+      '--session-dir <dir>',
+      'where sessions live (default $TASKFLOW_SESSION_DIR, else the data dir)',
+    )
+    .option('--record <file>', 'record every model exchange to a JSONL cassette')
+    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
     .action(async (taskflow: string, options: RunCliOptions) => {
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(context, taskflow, options);
+    });
+
+  program
+    .command('resume')
+    .description('continue a checkpointed session')
+    .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
+    .option('--force', 'resume even though files changed (at task granularity)')
+    .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
+    .option('-g, --global <KEY=VALUE>', 'refused: a resumed run keeps its globals', collect, [])
+    .option('--headless', 'auto-approve tools listed under confirm for every task')
+    .option('--output <mode>', 'tty | plain | jsonl')
+    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
+    .option(
+      '--session-dir <dir>',
+      'where sessions live (default $TASKFLOW_SESSION_DIR, else the data dir)',
+    )
+    .option('--record <file>', 'record every model exchange to a JSONL cassette')
+    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
+    .action(async (id: string, options: ResumeCliOptions) => {
+      const { resumeCommand } = await import('./commands/resume.js');
+      process.exitCode = await resumeCommand(context, id, options);
+    });
+
+  const sessions = program.command('sessions').description('inspect and delete sessions');
+  sessions
+    .command('list')
+    .description('list sessions: id, status, tasks done/total, updated time, taskflow')
+    .option('--session-dir <dir>', 'where sessions live')
+    .option('--json', 'print JSON')
+    .action(async (options: SessionsCliOptions) => {
+      const { sessionsListCommand } = await import('./commands/sessions.js');
+      process.exitCode = sessionsListCommand(context, options);
+    });
+  sessions
+    .command('show')
+    .description('show a session manifest: status, per-task status, usage, retries')
+    .argument('<session-id>', 'session id or prefix')
+    .option('--session-dir <dir>', 'where sessions live')
+    .option('--json', 'print the raw manifest')
+    .action(async (id: string, options: SessionsCliOptions) => {
+      const { sessionsShowCommand } = await import('./commands/sessions.js');
+      process.exitCode = sessionsShowCommand(context, id, options);
+    });
+  sessions
+    .command('rm')
+    .description('delete a session')
+    .argument('<session-id>', 'session id or prefix')
+    .option('--session-dir <dir>', 'where sessions live')
+    .action(async (id: string, options: SessionsCliOptions) => {
+      const { sessionsRemoveCommand } = await import('./commands/sessions.js');
+      process.exitCode = sessionsRemoveCommand(context, id, options);
     });
 
   program
@@ -83,6 +162,8 @@ export function buildProgram(context: RuntimeContext): Command {
     )
     .option('--headless', 'auto-approve tools listed under confirm')
     .option('--max-steps <n>', 'maximum model turns', parsePositiveInteger)
+    .option('--record <file>', 'record every model exchange to a JSONL cassette')
+    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
     .option('--output <mode>', 'tty | plain | jsonl')
     .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
     .action(async (personality: string, prompt: string[], options: AskCliOptions) => {

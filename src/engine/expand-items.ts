@@ -10,7 +10,7 @@ function preview(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-/** Decode a result: structured content if present, else the text parsed as JSON. */
+/** Decode a result: structured content if present, else the text parsed as JSON (fences allowed). */
 export function decodeResult(source: ResultSource): { ok: true; value: unknown } | { ok: false } {
   const structured = source.structuredContent;
   if (structured !== undefined && structured !== null) {
@@ -24,8 +24,18 @@ export function decodeResult(source: ResultSource): { ok: true; value: unknown }
     }
     return { ok: true, value: structured };
   }
+  return parseJsonText(source.text);
+}
+
+/**
+ * Parse JSON text, also when it is wrapped in a Markdown code fence (```json ... ```), as
+ * models often write it. The same decoding serves `outputs.<id>` values and repeat_prompt
+ * items, so a list a task publishes is also a list the next task can iterate.
+ */
+export function parseJsonText(text: string): { ok: true; value: unknown } | { ok: false } {
+  const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(text);
   try {
-    return { ok: true, value: JSON.parse(source.text) as unknown };
+    return { ok: true, value: JSON.parse(fenced?.[1] ?? text) as unknown };
   } catch {
     return { ok: false };
   }

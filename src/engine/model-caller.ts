@@ -1,22 +1,100 @@
 import type { ModelCaller } from '../agent/types.js';
 import { emitEvent, type EventSink } from '../events.js';
 import type { ModelClient } from '../model/types.js';
+import { BreakerRegistry } from '../resilience/breaker.js';
+import { systemClock, type Clock } from '../resilience/clock.js';
+import { GateRegistry } from '../resilience/gate.js';
+import { systemRandom, type Random } from '../resilience/random.js';
+import type { RequestCounters } from '../resilience/request-policy.js';
+import { runModelRequest } from '../resilience/request-runner.js';
+import type { ResilienceOverrides } from '../resilience/resilience-settings.js';
+import type { RunRecorder } from './run-recorder.js';
+
+/** Shared by every request of a run: gates per (endpoint, model), breakers per endpoint. */
+export interface ResilienceRuntime {
+  readonly gates: GateRegistry;
+  readonly breakers: BreakerRegistry;
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+export function createResilienceRuntime(
+  clock: Clock = systemClock,
+  random: Random = systemRandom,
+): ResilienceRuntime {
+  return {
+    gates: new GateRegistry({ clock }),
+    breakers: new BreakerRegistry({ clock }),
+    clock,
+    random,
+  };
+}
+
+export interface ModelCallerOptions {
+  readonly client: ModelClient;
+  readonly onEvent: EventSink;
+  readonly runtime: ResilienceRuntime;
+  /** The configured concurrency (async_limit): the gate's ceiling for AIMD. */
+  readonly concurrencyLimit: number;
+  readonly overrides?: ResilienceOverrides;
+  /** Per-task accounting (attempts, retries by class, waiting time). */
+  readonly counters?: RequestCounters;
+  /** Persists attempt counts so resumes cannot reset them. */
+  readonly recorder?: RunRecorder;
+}
 
 /**
- * The function agents use to send a logical model request. One attempt per call for now;
- * the resilience layer wraps its retry loop here (and only here).
+ * The function agents use to send a logical model request. This is the one place where
+ * retries happen (resilience.md "One owner per failure"): the gate, the breaker, the
+ * attempt budget across resumes, and the `model-request-start` / `model-retry` events.
  */
-export function createModelCaller(client: ModelClient, onEvent: EventSink): ModelCaller {
-  return async (request, options) => {
-    emitEvent(onEvent, {
-      type: 'model-request-start',
-      ...options.location,
-      model: request.model,
-      attempt: 1,
-    });
-    return client.complete(request, {
-      ...(options.signal && { signal: options.signal }),
-      ...(options.onTextDelta && { onTextDelta: options.onTextDelta }),
-    });
+export function createModelCaller(options: ModelCallerOptions): ModelCaller {
+  const { client, runtime, onEvent } = options;
+  return (request, callOptions) => {
+    const { location, requestKey } = callOptions;
+    return runModelRequest(
+      (_attempt, signal) =>
+        client.complete(request, {
+          ...(signal && { signal }),
+          ...(callOptions.onTextDelta && { onTextDelta: callOptions.onTextDelta }),
+        }),
+      {
+        key: requestKey,
+        previousAttempts: options.recorder?.previousAttempts(requestKey) ?? 0,
+        endpoint: client.endpoint,
+        gate: runtime.gates.get(client.endpoint, request.model, options.concurrencyLimit),
+        breaker: runtime.breakers.get(client.endpoint),
+        clock: runtime.clock,
+        random: runtime.random,
+        ...(callOptions.signal && { signal: callOptions.signal }),
+        ...(options.overrides && { overrides: options.overrides }),
+        ...(options.counters && { counters: options.counters }),
+        onAttemptStart: (attempt) =>
+          emitEvent(onEvent, {
+            type: 'model-request-start',
+            ...location,
+            model: request.model,
+            attempt,
+          }),
+        onRetry: (info) =>
+          emitEvent(onEvent, {
+            type: 'model-retry',
+            ...location,
+            errorClass: info.errorClass,
+            status: info.status,
+            attempt: info.attempt,
+            maxAttempts: info.maxAttempts,
+            delayMs: info.delayMs,
+            delaySource: info.delaySource,
+            message: info.message,
+          }),
+        onAttemptFailed: (attempts, errorClass) =>
+          options.recorder?.requestAttempts(requestKey, attempts, {
+            taskIndex: location.taskIndex,
+            errorClass,
+            waitMs: 0,
+          }),
+      },
+    );
   };
 }

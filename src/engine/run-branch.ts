@@ -4,6 +4,7 @@ import type { TaskDefinition } from '../definitions/types.js';
 import { emitEvent } from '../events.js';
 import { TaskflowError } from '../errors.js';
 import { ZERO_USAGE, type Usage } from '../model/types.js';
+import type { RequestCounters } from '../resilience/request-policy.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import type { ResultSource } from './expand-items.js';
 import { createModelCaller } from './model-caller.js';
@@ -21,11 +22,17 @@ export interface PromptTaskContext {
   readonly repairs: RepairBudget;
   readonly signal: AbortSignal;
   readonly headless: boolean;
+  /** Accounting of the task's model requests (attempts, retries, waiting). */
+  readonly counters: RequestCounters;
+  /** The gate's ceiling for this task's concurrent requests. */
+  readonly concurrencyLimit: number;
 }
 
 export interface BranchOutcome {
   readonly result: TaskResult;
   readonly usage: Usage;
+  /** The branch had finished in an earlier run; nothing was executed now. */
+  readonly reused?: boolean;
 }
 
 /** The template variables of a task (plus `result` for a repeat item). */
@@ -59,18 +66,35 @@ export async function runBranch(
     templateContext(task, context.state, branch),
     'user_prompt',
   );
+  const restore = deps.recorder?.restoreBranch(task.index, branch.index, prompt, {
+    excludeFromContext: task.excludeFromContext,
+  });
+  if (restore?.kind === 'succeeded')
+    return { result: restore.result, usage: restore.usage, reused: true };
   const target = deps.resolveModel(branch.modelName, {
     ...task.modelSettings,
     ...branch.modelSettings,
   });
   deps.redactor.add(target.token);
   const client = deps.createClient(target);
+  const overrides = deps.resilienceOverrides?.(target);
   const location = { taskIndex: task.index, itemIndex: branch.index };
+  deps.recorder?.itemStart(task.index, branch.index, deps.redactor.redact(prompt));
   const run = await runAgent({
     agents: context.personas,
     prompt,
     model: { id: target.modelId, settings: target.apiSettings },
-    callModel: createModelCaller(client, deps.onEvent),
+    callModel: createModelCaller({
+      client,
+      onEvent: deps.onEvent,
+      runtime: deps.resilience,
+      concurrencyLimit: context.concurrencyLimit,
+      counters: context.counters,
+      ...(overrides && { overrides }),
+      ...(deps.recorder && { recorder: deps.recorder }),
+    }),
+    ...(deps.recorder && { journal: deps.recorder.agentJournal(task.index, branch.index) }),
+    ...(restore?.kind === 'continue' && { restored: restore.restored }),
     maxSteps: task.maxSteps,
     excludeFromContext: task.excludeFromContext,
     headless: context.headless,
@@ -88,7 +112,8 @@ export async function runBranch(
       emitEvent(deps.onEvent, {
         type: 'warning',
         ...location,
-        message: `task "${task.name}": no tool was called; its result is the agent's answer`,
+        // Denied, blocked or failed calls leave no result either, so do not claim none was made.
+        message: `task "${task.name}": no tool call returned a result; its result is the agent's answer`,
       });
     }
     source = { text: run.finalText };

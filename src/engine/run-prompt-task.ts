@@ -2,6 +2,7 @@ import type { PersonalityDefinition, TaskDefinition } from '../definitions/types
 import { emitEvent } from '../events.js';
 import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
 import { addUsage, ZERO_USAGE, type Usage } from '../model/types.js';
+import type { RequestCounters } from '../resilience/request-policy.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { mapWithLimit } from './concurrency.js';
 import { itemsFromResult, itemsFromValue } from './expand-items.js';
@@ -22,6 +23,7 @@ export function isRunStopping(error: unknown): boolean {
 
 export interface PromptTaskOutcome {
   readonly succeeded: boolean;
+  readonly itemCounts: { total: number; succeeded: number; failed: number };
   readonly result?: TaskResult;
   readonly error?: Error;
   readonly usage: Usage;
@@ -48,6 +50,14 @@ export function expandItems(
     };
   }
   return { items: itemsFromResult(state.lastResult, task.name), repeat: true };
+}
+
+/** How many branches of a task may run at once: items (async_limit) x models. */
+export function branchLimit(task: TaskDefinition): number {
+  const modelCount = task.models?.length ?? 1;
+  const itemLimit = task.async ? task.asyncLimit : 1;
+  const modelLimit = task.modelConcurrency === 0 ? modelCount : task.modelConcurrency;
+  return itemLimit * modelLimit;
 }
 
 /** Items x models, item-major (results come back in this order). */
@@ -89,6 +99,7 @@ export async function runPromptTask(
     signal: AbortSignal;
     branches: readonly Branch[];
     repeat: boolean;
+    counters: RequestCounters;
   },
 ): Promise<PromptTaskOutcome> {
   const personalities = task.agents.map((ref): PersonalityDefinition => {
@@ -120,13 +131,13 @@ export async function runPromptTask(
       repairs: { used: 0 },
       signal,
       headless: deps.headless || task.headless,
+      counters: io.counters,
+      concurrencyLimit: branchLimit(task),
     };
     const modelCount = task.models?.length ?? 1;
-    const itemLimit = task.async ? task.asyncLimit : 1;
-    const modelLimit = task.modelConcurrency === 0 ? modelCount : task.modelConcurrency;
     let usage: Usage = ZERO_USAGE;
     let failures = 0;
-    const settled = await mapWithLimit(io.branches, itemLimit * modelLimit, async (branch) => {
+    const settled = await mapWithLimit(io.branches, context.concurrencyLimit, async (branch) => {
       signal.throwIfAborted();
       const location = { taskIndex: task.index, itemIndex: branch.index };
       emitEvent(deps.onEvent, {
@@ -137,10 +148,23 @@ export async function runPromptTask(
       try {
         const outcome = await runBranch(context, branch);
         usage = addUsage(usage, outcome.usage);
+        if (!outcome.reused) {
+          deps.recorder?.itemEnd(task.index, branch.index, {
+            status: 'succeeded',
+            result: outcome.result,
+          });
+        }
         emitEvent(deps.onEvent, { type: 'item-end', ...location, status: 'succeeded' });
         return outcome.result;
       } catch (error) {
         failures++;
+        // An interrupted item is not finished: it continues from its last turn on resume.
+        if (!isRunStopping(error) && !signal.aborted) {
+          deps.recorder?.itemEnd(task.index, branch.index, {
+            status: 'failed',
+            error: error instanceof Error ? error : new Error(String(error)),
+          });
+        }
         emitEvent(deps.onEvent, {
           type: 'item-end',
           ...location,
@@ -152,8 +176,14 @@ export async function runPromptTask(
         throw error;
       }
     });
+    // Siblings cancelled because a must_complete task already failed are failures of this
+    // task, not an interruption of the run.
+    const siblingsCancelled = cancelSiblings.signal.aborted && !io.signal.aborted;
     const stopping = settled.find(
-      (entry) => entry.status === 'rejected' && isRunStopping(entry.reason),
+      (entry) =>
+        entry.status === 'rejected' &&
+        isRunStopping(entry.reason) &&
+        !(siblingsCancelled && isTaskflowError(entry.reason) && entry.reason.code === 'cancelled'),
     );
     if (stopping?.status === 'rejected') throw stopping.reason;
     io.signal.throwIfAborted();
@@ -170,6 +200,11 @@ export async function runPromptTask(
     const result: TaskResult | undefined = fanOut ? aggregate(values) : values[0];
     return {
       succeeded,
+      itemCounts: {
+        total: io.branches.length,
+        succeeded: succeededCount,
+        failed: io.branches.length - succeededCount,
+      },
       ...(result && { result }),
       ...(!succeeded &&
         firstError && {

@@ -34,7 +34,10 @@ export interface RunRecorder {
     prompt: string,
     options: { readonly excludeFromContext: boolean },
   ): BranchRestore | undefined;
-  taskStart(taskIndex: number, info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string }): void;
+  taskStart(
+    taskIndex: number,
+    info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string },
+  ): void;
   itemStart(taskIndex: number, branchIndex: number, prompt: string): void;
   agentJournal(taskIndex: number, branchIndex: number): AgentJournal;
   itemEnd(
@@ -44,10 +47,25 @@ export interface RunRecorder {
   ): void;
   taskEnd(
     taskIndex: number,
-    outcome: { status: TaskStatus; result?: TaskResult; error?: Error; usage: Usage; durationMs: number; itemCounts?: { total: number; succeeded: number; failed: number } },
+    outcome: {
+      status: TaskStatus;
+      result?: TaskResult;
+      error?: Error;
+      usage: Usage;
+      durationMs: number;
+      itemCounts?: { total: number; succeeded: number; failed: number };
+      /** Time spent waiting before retries in this run. */
+      waitMs?: number;
+    },
   ): void;
+  /** A task published `outputs.<id>` (the manifest keeps a preview). */
+  recordOutput(id: string, value: unknown): void;
   /** Attempts already made for a logical request (across resumes). */
   previousAttempts(requestKey: string): number;
   /** After each failed attempt: the total so far for this logical request. */
-  requestAttempts(requestKey: string, attempts: number, info: { taskIndex: number; errorClass: string; waitMs: number }): void;
+  requestAttempts(
+    requestKey: string,
+    attempts: number,
+    info: { taskIndex: number; errorClass: string; waitMs: number },
+  ): void;
 }

@@ -1,14 +1,16 @@
 import type { TaskDefinition } from '../definitions/types.js';
 import { formatDuration } from '../definitions/duration.js';
 import { emitEvent } from '../events.js';
-import { errorMessage, TaskflowError } from '../errors.js';
+import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
 import { ZERO_USAGE, type Usage } from '../model/types.js';
 import {
   createTemplateRenderer,
   isTruthy,
   type TemplateRenderer,
 } from '../templates/template-renderer.js';
+import { createRequestCounters } from '../resilience/request-policy.js';
 import { evaluateAt } from './render-at.js';
+import type { FinishedTask } from './run-recorder.js';
 import { templateContext } from './run-branch.js';
 import { expandItems, isRunStopping, planBranches, runPromptTask } from './run-prompt-task.js';
 import { runShellTask } from './run-shell-task.js';
@@ -44,13 +46,44 @@ export async function runTask(
   state: RunState,
   deps: RunDependencies,
 ): Promise<TaskOutcome> {
+  const finished = deps.recorder?.finishedTask(task.index);
+  if (finished) return reuseFinishedTask(task, state, deps, finished);
   const started = Date.now();
   let usage: Usage = ZERO_USAGE;
+  const counters = createRequestCounters();
+  let itemCounts: { total: number; succeeded: number; failed: number } | undefined;
+  let announced = false;
+  const announce = (itemCount: number, items?: unknown[]): void => {
+    announced = true;
+    deps.recorder?.taskStart(task.index, {
+      name: task.name,
+      itemCount,
+      ...(items !== undefined && { items }),
+      ...(task.id !== undefined && { outputId: task.id }),
+    });
+    emitEvent(deps.onEvent, {
+      type: 'task-start',
+      taskIndex: task.index,
+      taskName: task.name,
+      itemCount,
+    });
+  };
   const end = (
     status: TaskOutcome['status'],
     extra: { result?: TaskResult; error?: Error } = {},
   ): TaskOutcome => {
+    // Consumers pair task-start with task-end, also for tasks that failed before their
+    // items were known.
+    if (!announced) announce(0);
     const durationMs = Date.now() - started;
+    deps.recorder?.taskEnd(task.index, {
+      status,
+      ...extra,
+      usage,
+      durationMs,
+      waitMs: counters.waitMs,
+      ...(itemCounts && { itemCounts }),
+    });
     emitEvent(deps.onEvent, {
       type: 'task-end',
       taskIndex: task.index,
@@ -58,27 +91,23 @@ export async function runTask(
       status,
       durationMs,
       usage,
-      ...(extra.error && { error: errorMessage(extra.error) }),
+      ...(extra.error && { error: describeFailure(extra.error) }),
     });
     return { status, usage, durationMs, ...extra };
   };
   const parentRenderer = rendererFor(deps.environment, deps);
-  if (
-    task.if &&
-    !isTruthy(evaluateAt(parentRenderer, task.if, templateContext(task, state), 'if'))
-  ) {
-    emitEvent(deps.onEvent, {
-      type: 'task-start',
-      taskIndex: task.index,
-      taskName: task.name,
-      itemCount: 0,
-    });
-    return end('skipped');
-  }
   const timeoutSignal =
     task.timeoutMs === undefined ? undefined : AbortSignal.timeout(task.timeoutMs);
   const signal = timeoutSignal ? AbortSignal.any([deps.signal, timeoutSignal]) : deps.signal;
   try {
+    // Inside the try: an `if` that cannot be evaluated fails this task, like any other
+    // template of the task, instead of stopping the run as a usage error after tasks ran.
+    if (
+      task.if &&
+      !isTruthy(evaluateAt(parentRenderer, task.if, templateContext(task, state), 'if'))
+    ) {
+      return end('skipped');
+    }
     const taskEnvironment = buildTaskEnvironment(
       deps.environment,
       task.env,
@@ -87,12 +116,7 @@ export async function runTask(
     );
     let result: TaskResult | undefined;
     if (task.run !== undefined) {
-      emitEvent(deps.onEvent, {
-        type: 'task-start',
-        taskIndex: task.index,
-        taskName: task.name,
-        itemCount: 1,
-      });
+      announce(1);
       const shell = await runShellTask({
         script: task.run,
         environment: shellEnvironment(taskEnvironment, parseDenylist(deps.environment)),
@@ -105,14 +129,13 @@ export async function runTask(
         result = { ...result, value: validateOutputs(result.value, task.outputs, task.name) };
     } else {
       const renderer = rendererFor(taskEnvironment, deps);
-      const { items, repeat } = expandItems(task, state, renderer);
+      // On resume the items recorded when the task first started are iterated again.
+      const recorded = task.repeatPrompt ? deps.recorder?.recordedItems(task.index) : undefined;
+      const { items, repeat } = recorded
+        ? { items: recorded, repeat: true }
+        : expandItems(task, state, renderer);
       const branches = planBranches(task, items, repeat, deps.defaultModel);
-      emitEvent(deps.onEvent, {
-        type: 'task-start',
-        taskIndex: task.index,
-        taskName: task.name,
-        itemCount: branches.length,
-      });
+      announce(branches.length, repeat ? items : undefined);
       if (branches.length === 0) {
         emitEvent(deps.onEvent, {
           type: 'warning',
@@ -127,8 +150,10 @@ export async function runTask(
           signal,
           branches,
           repeat,
+          counters,
         });
         usage = outcome.usage;
+        itemCounts = outcome.itemCounts;
         if (!outcome.succeeded)
           return end('failed', {
             error: outcome.error ?? new TaskflowError('task-failed', `task "${task.name}" failed`),
@@ -138,7 +163,10 @@ export async function runTask(
     }
     if (result) {
       state.lastResult = result.source;
-      if (task.id !== undefined) state.outputs[task.id] = result.value;
+      if (task.id !== undefined) {
+        state.outputs[task.id] = result.value;
+        deps.recorder?.recordOutput(task.id, result.value);
+      }
     }
     return end('succeeded', result ? { result } : {});
   } catch (error) {
@@ -155,4 +183,43 @@ export async function runTask(
     if (isRunStopping(error)) throw error;
     return end('failed', { error: error instanceof Error ? error : new Error(String(error)) });
   }
+}
+
+/** A task an earlier run of the session finished: publish its result, run nothing. */
+function reuseFinishedTask(
+  task: TaskDefinition,
+  state: RunState,
+  deps: RunDependencies,
+  finished: FinishedTask,
+): TaskOutcome {
+  if (finished.result) {
+    state.lastResult = finished.result.source;
+    if (task.id !== undefined) state.outputs[task.id] = finished.result.value;
+  }
+  emitEvent(deps.onEvent, {
+    type: 'task-start',
+    taskIndex: task.index,
+    taskName: task.name,
+    itemCount: finished.itemCount,
+  });
+  emitEvent(deps.onEvent, {
+    type: 'task-end',
+    taskIndex: task.index,
+    taskName: task.name,
+    status: finished.status,
+    durationMs: finished.durationMs,
+    usage: finished.usage,
+  });
+  return {
+    status: finished.status,
+    usage: finished.usage,
+    durationMs: finished.durationMs,
+    ...(finished.result && { result: finished.result }),
+  };
+}
+
+/** The error text of task-end: the message, then its detail lines (e.g. a shell's stderr tail). */
+function describeFailure(error: Error): string {
+  const details = isTaskflowError(error) ? error.details : [];
+  return [errorMessage(error), ...details].join('\n');
 }

@@ -6,7 +6,10 @@ import type { Logger } from '../logger.js';
 import type { ModelClient, Usage } from '../model/types.js';
 import type { ModelTarget } from '../model/resolve-model.js';
 import type { Redactor } from '../redactor.js';
+import type { ResilienceOverrides } from '../resilience/resilience-settings.js';
 import type { ResultSource } from './expand-items.js';
+import type { ResilienceRuntime } from './model-caller.js';
+import type { RunRecorder } from './run-recorder.js';
 import type { RunnerInfo } from './runner-info.js';
 import type { EnvironmentMap } from './task-environment.js';
 
@@ -31,6 +34,12 @@ export interface RunDependencies {
     taskSettings: Readonly<Record<string, unknown>>,
   ) => ModelTarget;
   readonly defaultModel: string;
+  /** Gates, breakers, clock: shared by every model request of the run. */
+  readonly resilience: ResilienceRuntime;
+  /** `model_settings.<model>.resilience` of a target, parsed (throws 'config' when invalid). */
+  readonly resilienceOverrides?: (target: ModelTarget) => ResilienceOverrides | undefined;
+  /** Checkpoints finished work and restores it on resume; absent for `ask`. */
+  readonly recorder?: RunRecorder;
 }
 
 /** A task's result as later tasks see it. */

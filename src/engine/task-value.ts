@@ -1,16 +1,11 @@
 import { outputsValidator } from '../definitions/outputs-schema.js';
 import { TaskflowError } from '../errors.js';
-import { decodeResult, type ResultSource } from './expand-items.js';
+import { decodeResult, parseJsonText, type ResultSource } from './expand-items.js';
 
 /** JSON when the text parses (also inside a ```json fence), else the text itself. */
 export function valueFromText(text: string): unknown {
-  const fenced = /^\s*```(?:json)?\s*\n([\s\S]*?)\n\s*```\s*$/.exec(text);
-  const candidate = fenced?.[1] ?? text;
-  try {
-    return JSON.parse(candidate) as unknown;
-  } catch {
-    return text;
-  }
+  const parsed = parseJsonText(text);
+  return parsed.ok ? parsed.value : text;
 }
 
 /** The value of a tool result or answer: structured content, JSON, or text. */

@@ -29,7 +29,7 @@ function recordedError(error: Error | undefined): RecordedError | undefined {
 }
 
 function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'undefined';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
@@ -68,7 +68,12 @@ export class SessionRecorder implements RunRecorder {
     return this.replay.tasks.get(taskIndex)?.items;
   }
 
-  restoreBranch(taskIndex: number, branchIndex: number, prompt: string, options: { excludeFromContext: boolean }): BranchRestore | undefined {
+  restoreBranch(
+    taskIndex: number,
+    branchIndex: number,
+    prompt: string,
+    options: { excludeFromContext: boolean },
+  ): BranchRestore | undefined {
     if (this.options.taskGranularity) return undefined;
     const item = this.replay.tasks.get(taskIndex)?.itemStates.get(branchIndex);
     if (!item) return undefined;
@@ -91,9 +96,16 @@ export class SessionRecorder implements RunRecorder {
     };
   }
 
-  taskStart(taskIndex: number, info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string }): void {
+  taskStart(
+    taskIndex: number,
+    info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string },
+  ): void {
     const earlier = this.replay.tasks.get(taskIndex);
-    const resumed = !this.options.taskGranularity && earlier !== undefined && earlier.status !== 'succeeded' && earlier.status !== 'skipped';
+    const resumed =
+      !this.options.taskGranularity &&
+      earlier !== undefined &&
+      earlier.status !== 'succeeded' &&
+      earlier.status !== 'skipped';
     this.session.journal.append(
       this.options.redact({
         type: 'task-start',
@@ -114,9 +126,16 @@ export class SessionRecorder implements RunRecorder {
 
   itemStart(taskIndex: number, branchIndex: number, prompt: string): void {
     const earlier = this.replay.tasks.get(taskIndex)?.itemStates.get(branchIndex);
-    const resumed = !this.options.taskGranularity && earlier !== undefined && earlier.turns.length > 0;
+    const resumed =
+      !this.options.taskGranularity && earlier !== undefined && earlier.turns.length > 0;
     this.session.journal.append(
-      this.options.redact({ type: 'item-start', task: taskIndex, item: branchIndex, prompt, ...(resumed && { resumed: true }) }),
+      this.options.redact({
+        type: 'item-start',
+        task: taskIndex,
+        item: branchIndex,
+        prompt,
+        ...(resumed && { resumed: true }),
+      }),
     );
   }
 
@@ -142,7 +161,14 @@ export class SessionRecorder implements RunRecorder {
       },
       toolIntent: (intent) => {
         journal.append(
-          redact({ type: 'tool-intent', ...location, callId: intent.call.id, toolbox: intent.toolbox, tool: intent.tool, arguments: intent.call.arguments }),
+          redact({
+            type: 'tool-intent',
+            ...location,
+            callId: intent.call.id,
+            toolbox: intent.toolbox,
+            tool: intent.tool,
+            arguments: intent.call.arguments,
+          }),
         );
         return Promise.resolve();
       },
@@ -164,7 +190,11 @@ export class SessionRecorder implements RunRecorder {
     };
   }
 
-  itemEnd(taskIndex: number, branchIndex: number, outcome: { status: 'succeeded' | 'failed'; result?: TaskResult; error?: Error }): void {
+  itemEnd(
+    taskIndex: number,
+    branchIndex: number,
+    outcome: { status: 'succeeded' | 'failed'; result?: TaskResult; error?: Error },
+  ): void {
     const error = recordedError(outcome.error);
     this.session.journal.append(
       this.options.redact({
@@ -188,8 +218,7 @@ export class SessionRecorder implements RunRecorder {
       usage: { inputTokens: number; outputTokens: number };
       durationMs: number;
       itemCounts?: { total: number; succeeded: number; failed: number };
-      name?: string;
-      outputId?: string;
+      waitMs?: number;
     },
   ): void {
     const error = recordedError(outcome.error);
@@ -210,6 +239,7 @@ export class SessionRecorder implements RunRecorder {
       task.usage = outcome.usage;
       task.durationMs = outcome.durationMs;
       task.requests += this.turnsThisRun.get(taskIndex) ?? 0;
+      task.waitMs += outcome.waitMs ?? 0;
       this.turnsThisRun.delete(taskIndex);
       if (outcome.itemCounts) task.items = outcome.itemCounts;
     });
@@ -219,8 +249,21 @@ export class SessionRecorder implements RunRecorder {
     return this.replay.attempts.get(requestKey) ?? 0;
   }
 
-  requestAttempts(requestKey: string, attempts: number, info: { taskIndex: number; errorClass: string; waitMs: number }): void {
-    this.session.journal.append({ type: 'request-attempts', key: requestKey, attempts, errorClass: info.errorClass, task: info.taskIndex }, { sync: true });
+  requestAttempts(
+    requestKey: string,
+    attempts: number,
+    info: { taskIndex: number; errorClass: string; waitMs: number },
+  ): void {
+    this.session.journal.append(
+      {
+        type: 'request-attempts',
+        key: requestKey,
+        attempts,
+        errorClass: info.errorClass,
+        task: info.taskIndex,
+      },
+      { sync: true },
+    );
     this.updateTask(info.taskIndex, undefined, (task) => {
       task.requests += 1;
       task.retries[info.errorClass] = (task.retries[info.errorClass] ?? 0) + 1;
@@ -235,16 +278,31 @@ export class SessionRecorder implements RunRecorder {
     });
   }
 
-  private updateTask(taskIndex: number, name: string | undefined, change: (task: ManifestTask) => void): void {
+  private updateTask(
+    taskIndex: number,
+    name: string | undefined,
+    change: (task: ManifestTask) => void,
+  ): void {
     this.session.updateManifest((manifest) => {
       let task = manifest.tasks.find((entry) => entry.index === taskIndex);
       if (!task) {
-        task = { index: taskIndex, name: name ?? `task-${taskIndex + 1}`, status: 'pending', usage: { ...ZERO_USAGE }, requests: 0, retries: {}, waitMs: 0 };
+        task = {
+          index: taskIndex,
+          name: name ?? `task-${taskIndex + 1}`,
+          status: 'pending',
+          usage: { ...ZERO_USAGE },
+          requests: 0,
+          retries: {},
+          waitMs: 0,
+        };
         manifest.tasks.push(task);
         manifest.tasks.sort((a, b) => a.index - b.index);
       }
       change(task);
-      manifest.usage = manifest.tasks.reduce((sum, entry) => addUsage(sum, entry.usage), ZERO_USAGE);
+      manifest.usage = manifest.tasks.reduce(
+        (sum, entry) => addUsage(sum, entry.usage),
+        ZERO_USAGE,
+      );
     });
   }
 }

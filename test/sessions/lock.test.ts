@@ -75,10 +75,14 @@ describe('session lock', () => {
 
   it('takes over a lock whose process is a zombie', async () => {
     const dir = sessionDir();
-    // `sleep 0` becomes a zombie: its parent execs `sleep 30`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    // The forked child exits at once and becomes a zombie: its parent never waits for it.
+    const parent = spawn(
+      'perl',
+      ['-e', '$| = 1; my $child = fork(); exit 0 if $child == 0; print "$child\n"; sleep 30'],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
     try {
       const zombiePid = await new Promise<number>((resolve) =>
         parent.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))),

@@ -1,12 +1,12 @@
 import { runAgent } from '../../agent/run-agent.js';
 import { throwIfInvalid } from '../../definitions/load-taskflow.js';
 import type { ModelConfigDefinition, ToolboxDefinition } from '../../definitions/types.js';
-import { createModelCaller } from '../../engine/model-caller.js';
+import { createModelCaller, createResilienceRuntime } from '../../engine/model-caller.js';
+import { modelClientFactory, resilienceOverridesOf } from '../model-clients.js';
 import { startTaskToolboxes, type TaskToolboxes } from '../../engine/start-task-toolboxes.js';
 import { buildPersonas } from '../../engine/task-agents.js';
 import { parseDenylist } from '../../engine/task-environment.js';
 import { isTaskflowError } from '../../errors.js';
-import { createModelClient } from '../../model/create-model-client.js';
 import { defaultModelName, resolveModelTarget } from '../../model/resolve-model.js';
 import { createTemplateRenderer } from '../../templates/template-renderer.js';
 import { createLoader } from '../create-loader.js';
@@ -22,6 +22,8 @@ export interface AskOptions {
   readonly path: readonly string[];
   readonly output?: string;
   readonly maxSteps?: number;
+  readonly record?: string;
+  readonly replay?: string;
 }
 
 /**
@@ -93,12 +95,22 @@ export async function askCommand(
       signal: interrupt.signal,
     });
     const personas = buildPersonas([personality], undefined, taskToolboxes.started, []);
-    const client = createModelClient(target);
+    const client = modelClientFactory({
+      redactor,
+      ...(options.record && { record: options.record }),
+      ...(options.replay && { replay: options.replay }),
+    })(target);
     await runAgent({
       agents: personas,
       prompt: promptWords.join(' '),
       model: { id: target.modelId, settings: target.apiSettings },
-      callModel: createModelCaller(client, reporter.onEvent),
+      callModel: createModelCaller({
+        client,
+        onEvent: reporter.onEvent,
+        runtime: createResilienceRuntime(),
+        concurrencyLimit: 1,
+        ...(resilienceOverridesOf(target) && { overrides: resilienceOverridesOf(target) }),
+      }),
       maxSteps: options.maxSteps ?? 50,
       excludeFromContext: false,
       headless: options.headless ?? false,

@@ -1,0 +1,108 @@
+import { formatDuration } from '../../definitions/duration.js';
+import { SessionStore } from '../../sessions/session-store.js';
+import { EXIT } from '../exit-codes.js';
+import type { RuntimeContext } from '../runtime-context.js';
+import { sessionRoot } from '../session-root.js';
+
+interface SessionsOptions {
+  readonly sessionDir?: string;
+  readonly json?: boolean;
+}
+
+const store = (context: RuntimeContext, options: SessionsOptions) =>
+  new SessionStore(sessionRoot(context, options.sessionDir));
+
+/** `taskflow sessions list`: id, taskflow, status, tasks done/total, updated time. */
+export function sessionsListCommand(context: RuntimeContext, options: SessionsOptions): number {
+  const sessions = store(context, options).list();
+  if (options.json) {
+    context.stdout.write(`${JSON.stringify(sessions, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (sessions.length === 0) {
+    context.stdout.write('no sessions\n');
+    return EXIT.ok;
+  }
+  const rows = sessions.map((entry) => [
+    entry.id,
+    entry.status + (entry.inUse ? ' (in use)' : ''),
+    `${entry.tasksDone}/${entry.tasksTotal}`,
+    entry.updatedAt,
+    entry.taskflow || (entry.problem ?? ''),
+  ]);
+  const header = ['ID', 'STATUS', 'TASKS', 'UPDATED', 'TASKFLOW'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  for (const row of [header, ...rows]) {
+    context.stdout.write(
+      `${row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+/** `taskflow sessions show <id>`: the manifest in human form (`--json`: raw). */
+export function sessionsShowCommand(
+  context: RuntimeContext,
+  id: string,
+  options: SessionsOptions,
+): number {
+  const snapshot = store(context, options).read(id);
+  const manifest = snapshot.manifest;
+  if (options.json) {
+    context.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const out = (line: string) => context.stdout.write(`${line}\n`);
+  out(`session   ${manifest.id}${snapshot.rebuilt ? ' (manifest rebuilt from the journal)' : ''}`);
+  out(`taskflow  ${manifest.taskflow.reference} (${manifest.taskflow.path})`);
+  out(`status    ${manifest.status}`);
+  out(`created   ${manifest.createdAt}`);
+  out(`updated   ${manifest.updatedAt}`);
+  if (manifest.finishedAt) out(`finished  ${manifest.finishedAt}`);
+  if (manifest.error)
+    out(
+      `error     ${manifest.error.message} [${manifest.error.code}${manifest.error.class ? `/${manifest.error.class}` : ''}]`,
+    );
+  if (manifest.resumeNotBefore) out(`resume    not before ${manifest.resumeNotBefore}`);
+  out(`tokens    ${manifest.usage.inputTokens} in / ${manifest.usage.outputTokens} out`);
+  out('tasks');
+  for (const task of manifest.tasks) {
+    const items = task.items
+      ? ` items ${task.items.succeeded}/${task.items.total}${task.items.failed ? ` (${task.items.failed} failed)` : ''}`
+      : '';
+    const retries = Object.entries(task.retries)
+      .map(([kind, count]) => `${kind} ${count}`)
+      .join(', ');
+    const duration = task.durationMs !== undefined ? ` ${formatDuration(task.durationMs)}` : '';
+    out(
+      `  ${String(task.index + 1).padStart(2)}. ${task.name}  ${task.status}${duration}${items}  requests ${task.requests}` +
+        `${retries ? `  retries: ${retries}` : ''}${task.waitMs ? `  waited ${formatDuration(task.waitMs)}` : ''}` +
+        `  tokens ${task.usage.inputTokens}/${task.usage.outputTokens}`,
+    );
+  }
+  const outputs = Object.entries(manifest.outputs);
+  if (outputs.length > 0) {
+    out('outputs');
+    for (const [name, preview] of outputs) out(`  ${name}: ${preview}`);
+  }
+  for (const warning of snapshot.warnings) out(`warning: ${warning}`);
+  return EXIT.ok;
+}
+
+/** `taskflow sessions rm <id>`. */
+export function sessionsRemoveCommand(
+  context: RuntimeContext,
+  id: string,
+  options: SessionsOptions,
+): number {
+  const sessions = store(context, options);
+  const resolved = sessions.resolveId(id);
+  sessions.remove(resolved);
+  context.stdout.write(`removed session ${resolved}\n`);
+  return EXIT.ok;
+}

@@ -1,0 +1,204 @@
+import { NUDGE_MESSAGE } from '../agent/run-agent.js';
+import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
+import { createResilienceRuntime } from '../engine/model-caller.js';
+import { runTaskflow, type RunEnd } from '../engine/run-taskflow.js';
+import { errorMessage, isTaskflowError } from '../errors.js';
+import { emitEvent, type RunStatus, type TaskflowEvent } from '../events.js';
+import { defaultModelName, resolveModelTarget } from '../model/resolve-model.js';
+import { summaryFromEvents, writeStepSummary } from '../output/index.js';
+import { isResumableStop } from '../resilience/resumable-stop.js';
+import type { Manifest } from '../sessions/manifest.js';
+import type { Session } from '../sessions/session.js';
+import { SessionRecorder } from '../sessions/session-recorder.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
+import { reportError } from './report-error.js';
+import type { RuntimeContext } from './runtime-context.js';
+import { startRunningCommand } from './running-command.js';
+
+export interface ExecuteRunInput {
+  readonly session: Session;
+  readonly loaded: LoadedTaskflow;
+  readonly reference: string;
+  readonly globals: Readonly<Record<string, unknown>>;
+  readonly resumed: boolean;
+  readonly headless: boolean;
+  readonly output?: string;
+  readonly record?: string;
+  readonly replay?: string;
+  /** `resume --force`: continue at task granularity only. */
+  readonly taskGranularity?: boolean;
+  /** Messages to show once the reporter exists (definition warnings, changed files). */
+  readonly warnings?: readonly string[];
+}
+
+function exitCodeOf(end: RunEnd): number {
+  switch (end.status) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'failed':
+      return EXIT.failed;
+    case 'stopped':
+      return exitCodeFor(end.code);
+  }
+}
+
+/**
+ * Run (or continue) a session: every finished unit of work is checkpointed as it
+ * happens; the manifest ends with the run's status, error and `resumeNotBefore`.
+ * Returns the exit code of cli.md.
+ */
+export async function executeRun(context: RuntimeContext, input: ExecuteRunInput): Promise<number> {
+  const { session } = input;
+  const command = startRunningCommand(context, {
+    ...(input.output !== undefined && { output: input.output }),
+  });
+  const { reporter, logger, redactor, interrupt } = command;
+  const summary = summaryFromEvents();
+  const onEvent = (event: TaskflowEvent) => {
+    summary.onEvent(event);
+    reporter.onEvent(event);
+  };
+  for (const warning of input.warnings ?? []) reporter.warn(warning);
+  reporter.info(`${input.resumed ? 'resuming' : 'session'} ${session.id}`);
+  const recorder = new SessionRecorder(session, {
+    redact: (value) => redactor.redactValue(value),
+    nudgeMessage: NUDGE_MESSAGE,
+    ...(input.taskGranularity && { taskGranularity: true }),
+  });
+  const started = Date.now();
+  session.updateManifest((manifest) => {
+    manifest.status = 'running';
+    delete manifest.finishedAt;
+  });
+  emitEvent(onEvent, {
+    type: 'taskflow-start',
+    sessionId: session.id,
+    taskflow: input.reference,
+    resumed: input.resumed,
+  });
+  // Replays need no credentials: the cassette answers every request.
+  const environment = input.replay
+    ? { AI_API_TOKEN: 'replay', ...context.environment }
+    : context.environment;
+  let exitCode: number = EXIT.failed;
+  try {
+    const result = await runTaskflow(
+      {
+        loaded: input.loaded,
+        environment,
+        workingDirectory: context.workingDirectory,
+        runner: command.runner,
+        onEvent,
+        logger,
+        redactor,
+        signal: interrupt.signal,
+        headless: input.headless,
+        ...(command.approver && { approve: command.approver }),
+        resilience: createResilienceRuntime(),
+        resilienceOverrides: resilienceOverridesOf,
+        recorder,
+        createClient: modelClientFactory({
+          redactor,
+          ...(input.record && { record: input.record }),
+          ...(input.replay && { replay: input.replay }),
+        }),
+        resolveModel: (name, taskSettings) =>
+          resolveModelTarget({
+            name,
+            ...(input.loaded.modelConfig && { modelConfig: input.loaded.modelConfig }),
+            taskSettings,
+            environment,
+          }),
+        defaultModel: defaultModelName(environment),
+      },
+      input.globals,
+    );
+    const interrupted = interrupt.interruptedBy() !== undefined;
+    exitCode = interrupted ? EXIT.interrupted : exitCodeOf(result.end);
+    const status: RunStatus = interrupted
+      ? 'interrupted'
+      : result.end.status === 'stopped'
+        ? result.end.code === 'cancelled'
+          ? 'interrupted'
+          : 'stopped'
+        : result.end.status;
+    const error = result.end.status === 'succeeded' ? undefined : result.end.error;
+    session.updateManifest((manifest) =>
+      finishManifest(manifest, status, error, redactor.redact.bind(redactor)),
+    );
+    emitEvent(onEvent, {
+      type: 'taskflow-end',
+      sessionId: session.id,
+      status,
+      exitCode,
+      usage: result.state.usage,
+      durationMs: Date.now() - started,
+      ...(error && { error: redactor.redact(error.message) }),
+    });
+    if (result.end.status === 'stopped' && !interrupted && result.end.code !== 'cancelled') {
+      reportError(result.end.error, context.stderr, context.debug);
+      const resumeNotBefore = session.manifest.resumeNotBefore;
+      if (resumeNotBefore) reporter.info(`resume possible after ${resumeNotBefore}`);
+    }
+    writeSummary(context, summary.summary(), (message) => reporter.warn(message));
+  } catch (error) {
+    // Failures of our own code: the checkpoint stays usable; say where to continue.
+    session.updateManifest((manifest) =>
+      finishManifest(
+        manifest,
+        'failed',
+        error instanceof Error ? error : new Error(String(error)),
+        redactor.redact.bind(redactor),
+      ),
+    );
+    reportError(error, context.stderr, context.debug);
+    exitCode = isTaskflowError(error) ? exitCodeFor(error.code) : EXIT.failed;
+  } finally {
+    reporter.close();
+    if (exitCode !== EXIT.ok) context.stderr.write(`Resume with: taskflow resume ${session.id}\n`);
+    session.close();
+    await command.dispose();
+  }
+  return exitCode;
+}
+
+function finishManifest(
+  manifest: Manifest,
+  status: RunStatus,
+  error: Error | undefined,
+  redact: (text: string) => string,
+): void {
+  manifest.status = status;
+  manifest.finishedAt = new Date().toISOString();
+  delete manifest.resumeNotBefore;
+  if (status === 'succeeded' || !error) {
+    delete manifest.error;
+    return;
+  }
+  const classification = (error as { classification?: { errorClass?: string } }).classification;
+  manifest.error = {
+    code: isTaskflowError(error) ? error.code : 'internal',
+    message: redact(errorMessage(error)),
+    ...(classification?.errorClass && { class: classification.errorClass }),
+    ...(isResumableStop(error) && { class: error.reason }),
+    ...(isTaskflowError(error) && error.taskIndex !== undefined && { task: error.taskIndex }),
+  };
+  if (isResumableStop(error) && error.resumeNotBefore !== undefined) {
+    manifest.resumeNotBefore = new Date(error.resumeNotBefore).toISOString();
+  }
+}
+
+function writeSummary(
+  context: RuntimeContext,
+  runSummary: ReturnType<ReturnType<typeof summaryFromEvents>['summary']>,
+  warn: (message: string) => void,
+): void {
+  const stepSummaryPath = context.environment.GITHUB_STEP_SUMMARY;
+  if (!stepSummaryPath || !runSummary) return;
+  try {
+    writeStepSummary(stepSummaryPath, runSummary);
+  } catch (error) {
+    warn(`could not write the step summary: ${errorMessage(error)}`);
+  }
+}
