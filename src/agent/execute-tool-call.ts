@@ -39,7 +39,12 @@ function preview(text: string): string {
 /**
  * Execute one tool call of the model: route it, repair mistakes (unknown tool, bad
  * arguments), ask for approval where needed, call the MCP server and turn the outcome
- * into the text the model receives. Throws only for cancellation.
+ * into the text the model receives. A timeout ('tool-timeout') or a server that stopped
+ * during the call ('toolbox-closed') becomes an error result for the model; re-execution
+ * and restarts are the connection's (see ResilientToolboxConnection).
+ *
+ * @throws TaskflowError 'cancelled'; any other error of the connection ('task-failed' when
+ *   a server stopped too often, 'toolbox-start' when it could not be restarted) fails the task
  */
 export async function executeToolCall(
   call: ToolCall,
@@ -115,14 +120,23 @@ export async function executeToolCall(
     };
   } catch (error) {
     if (!isTaskflowError(error) || error.code === 'cancelled') throw error;
-    if (error.code === 'tool-timeout')
+    // The toolbox layer words these for the model (timeout seconds, re-execution, outcome).
+    if (error.code === 'tool-timeout') {
       answer = { content: `error: ${error.message}`, status: 'timeout' };
-    else if (error.code === 'toolbox-closed') {
-      answer = {
-        content: `error: the ${routed.toolbox} server stopped during the call; the outcome is unknown (${error.message})`,
+    } else if (error.code === 'toolbox-closed') {
+      answer = { content: `error: ${error.message}`, status: 'error' };
+    } else {
+      // A server that cannot be kept running (restart budget spent, restart failed): the
+      // task fails. The call still gets its end event.
+      emitEvent(input.onEvent, {
+        type: 'tool-call-end',
+        ...base,
         status: 'error',
-      };
-    } else answer = { content: `error: ${error.message}`, status: 'error' };
+        durationMs: Date.now() - started,
+        resultPreview: preview(error.message),
+      });
+      throw error;
+    }
   }
   emitEvent(input.onEvent, {
     type: 'tool-call-end',

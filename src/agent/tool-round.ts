@@ -1,5 +1,6 @@
 import type { ConversationItem, ToolCall } from '../model/types.js';
 import { executeToolCall, type ToolCallAnswer } from './execute-tool-call.js';
+import { isRerunnable } from '../toolbox/tool-failure-messages.js';
 import { handoffToolName } from './tool-names.js';
 import type { AgentPersona, AgentRunInput } from './types.js';
 
@@ -39,8 +40,7 @@ export async function runToolRound(
       if (pending && !state) return undefined;
       let answer: ToolCallAnswer;
       const routed = active.router.lookup(call.name);
-      const rerunnable =
-        routed?.annotations?.readOnlyHint === true || routed?.annotations?.idempotentHint === true;
+      const rerunnable = isRerunnable(routed?.annotations);
       const isHandoff = handoffTargets.some((target) => handoffToolName(target) === call.name);
       if (isHandoff && index !== handoffIndex) {
         answer = {

@@ -77,6 +77,7 @@ export function resolveToolbox(
     connectTimeoutMs: params.connectTimeoutMs,
     confirm: [...definition.confirm],
     ...(definition.serverPrompt !== undefined && { serverPrompt: definition.serverPrompt }),
+    ...(params.reconnecting && { reconnecting: true }),
   };
 }
 

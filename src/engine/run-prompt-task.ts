@@ -118,6 +118,13 @@ export async function runPromptTask(
     context: templateContext(task, state),
     logger: deps.logger,
     signal: io.signal,
+    // Start retries and restarts are worth telling the user about, not just the log.
+    resilience: {
+      onWarning: (message) => {
+        deps.logger.warn(message);
+        emitEvent(deps.onEvent, { type: 'warning', taskIndex: task.index, message });
+      },
+    },
   });
   const cancelSiblings = new AbortController();
   const signal = AbortSignal.any([io.signal, cancelSiblings.signal]);

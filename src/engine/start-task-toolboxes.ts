@@ -3,6 +3,7 @@ import { TaskflowError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
+import type { ToolboxResilienceOptions } from '../toolbox/types.js';
 import { resolveToolbox, uniqueToolboxNames } from './resolve-toolbox.js';
 import type { RunnerInfo } from './runner-info.js';
 import type { StartedToolbox } from './task-agents.js';
@@ -19,6 +20,12 @@ export interface StartTaskToolboxesInput {
   readonly context: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /**
+   * Start retries, restart budget and clock (resilience.md "Tools"); the defaults are the
+   * spec's (5 s and 15 s between start attempts, 2 restarts). Warnings about retries and
+   * restarts go to `logger.warn` unless `onWarning` is given.
+   */
+  readonly resilience?: ToolboxResilienceOptions;
 }
 
 export interface TaskToolboxes extends AsyncDisposable {
@@ -28,8 +35,11 @@ export interface TaskToolboxes extends AsyncDisposable {
 
 /**
  * Start a task's toolboxes once, in parallel (all or nothing); a ref given twice starts
- * one server. Items, models and agents of the task share these connections; `close()`
- * stops them in reverse order.
+ * one server. A server that fails to start gets two more attempts (5 s, then 15 s later);
+ * one that stops during the task is restarted (twice at most). Items, models and agents of
+ * the task share these connections; `close()` stops them in reverse order.
+ *
+ * @throws TaskflowError 'toolbox-start' (after the retries) or 'cancelled'
  */
 export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promise<TaskToolboxes> {
   // The same ref twice (two agents, or a repeated list entry) is one server.
@@ -54,6 +64,8 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
   let set: ToolboxSet | undefined;
   if (resolved.length > 0) {
     set = await connectToolboxes(resolved, {
+      onWarning: (message) => input.logger.warn(message),
+      ...input.resilience,
       ...(input.signal && { signal: input.signal }),
       logger: (line) => input.logger.debug(line),
     });

@@ -1,6 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import {
+  registerResilienceDiagnostics,
+  type ResilienceDiagnosticsOptions,
+} from './echo-resilience-tools.js';
 import { textResult } from './text-result.js';
 
 /** State shared by every session of one echo server process. */
@@ -16,6 +20,11 @@ export interface EchoServerOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   /** Diagnostic lines (the executable writes them to stderr, which the runner logs). */
   readonly log?: (line: string) => void;
+  /**
+   * Also register the resilience diagnostics (`write_marker`, `read_only_marker`, `crash`;
+   * see registerResilienceDiagnostics). Off by default: agents never see them.
+   */
+  readonly resilienceDiagnostics?: Omit<ResilienceDiagnosticsOptions, 'log'>;
 }
 
 const READ = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
@@ -32,7 +41,8 @@ export const MAX_SLEEP_MS = 3_600_000;
  * - `sleep` {ms}: waits, honouring cancellation, then answers "slept N ms"; a cancelled
  *   sleep logs "sleep cancelled after N ms";
  * - `counter`: increments a per-process counter and returns it — shows whether calls
- *   reached the same process.
+ *   reached the same process;
+ * - with `resilienceDiagnostics`: the crash/timeout tools of echo-resilience-tools.ts.
  */
 export function createEchoServer(options: EchoServerOptions = {}): McpServer {
   const state = options.state ?? { count: 0 };
@@ -99,6 +109,13 @@ export function createEchoServer(options: EchoServerOptions = {}): McpServer {
       return textResult(String(state.count));
     },
   );
+
+  if (options.resilienceDiagnostics) {
+    registerResilienceDiagnostics(server, {
+      ...options.resilienceDiagnostics,
+      ...(options.log && { log: options.log }),
+    });
+  }
 
   return server;
 }

@@ -15,7 +15,7 @@ import type { ServerProcess } from './launch-server-process.js';
 import { raceAbort, settleWithin } from './settle-within.js';
 import { McpToolboxConnection, formatSeconds, httpStatus } from './toolbox-connection.js';
 import { waitForUrl } from './wait-for-url.js';
-import type { ConnectOptions, ResolvedToolbox, ToolInfo, ToolboxConnection } from './types.js';
+import type { ConnectOptions, ResolvedToolbox, ToolInfo } from './types.js';
 
 export const CLIENT_INFO = { name: 'taskflow', version: '0.1.0' } as const;
 
@@ -23,6 +23,8 @@ export const CLIENT_INFO = { name: 'taskflow', version: '0.1.0' } as const;
 const START_FAILURE_GRACE_MS = 500;
 /** How long a late-finishing start step may take to notice the abort before cleanup. */
 const LATE_STEP_WAIT_MS = 1000;
+/** How long a server whose start failed may take to exit on its own, for its exit code. */
+const EXIT_AFTER_FAILURE_WAIT_MS = 300;
 
 /** What a start attempt created so far, for cleanup. */
 interface StartedParts {
@@ -32,6 +34,18 @@ interface StartedParts {
 
 class StartTimeout extends Error {}
 
+/** Start failures that another attempt cannot fix (see `isPermanentStartFailure`). */
+const permanentFailures = new WeakSet<Error>();
+
+/**
+ * True for a 'toolbox-start' error that a retry cannot fix: the command is missing or not
+ * executable, the working directory or URL is invalid, or an HTTP server refused us with a
+ * 4xx status other than 408/429 (authentication, wrong path).
+ */
+export function isPermanentStartFailure(error: unknown): boolean {
+  return error instanceof Error && permanentFailures.has(error);
+}
+
 /**
  * @throws TaskflowError 'toolbox-start' (failure, timeout, missing command, bad URL) or
  *   'cancelled' (options.signal aborted); nothing started is left running
@@ -39,7 +53,7 @@ class StartTimeout extends Error {}
 export async function connectToolbox(
   toolbox: ResolvedToolbox,
   options: ConnectOptions = {},
-): Promise<ToolboxConnection> {
+): Promise<McpToolboxConnection> {
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new StartTimeout()), toolbox.connectTimeoutMs);
   const signal =
@@ -58,6 +72,12 @@ export async function connectToolbox(
     );
     await settleWithin(attempt, LATE_STEP_WAIT_MS);
     const serverProcess = started.serverProcess;
+    // A server that dies at once fails our first write (EPIPE) before its exit is seen;
+    // its exit code and stderr say far more than the EPIPE.
+    const failedByItself = !deadline.signal.aborted && options.signal?.aborted !== true;
+    if (failedByItself && serverProcess !== undefined && serverProcess.exit === undefined) {
+      await settleWithin(serverProcess.exited, EXIT_AFTER_FAILURE_WAIT_MS);
+    }
     // What the server said and did on its own, not its reaction to being stopped.
     const exitedByItself = serverProcess?.exit !== undefined;
     if (exitedByItself) await serverProcess?.outputDrained(200);
@@ -85,7 +105,7 @@ async function startToolbox(
   started: StartedParts,
   signal: AbortSignal,
   logger: ((line: string) => void) | undefined,
-): Promise<ToolboxConnection> {
+): Promise<McpToolboxConnection> {
   if (toolbox.kind === 'stdio' && (toolbox.command === undefined || toolbox.command === '')) {
     throw new TaskflowError('toolbox-start', 'a stdio toolbox needs a command');
   }
@@ -196,7 +216,12 @@ function startFailure(
     const message = error.message.startsWith('toolbox "')
       ? error.message
       : `toolbox "${toolbox.name}" failed to start: ${error.message}`;
-    return new TaskflowError('toolbox-start', message, { toolbox: toolbox.name, cause: error });
+    const failure = new TaskflowError('toolbox-start', message, {
+      toolbox: toolbox.name,
+      cause: error,
+    });
+    permanentFailures.add(failure);
+    return failure;
   }
   const targets: string[] = [];
   if (toolbox.command !== undefined && toolbox.command !== '') {
@@ -214,7 +239,7 @@ function startFailure(
       tail.length > 0 ? ` — last stderr: ${tail.slice(-3).join(' | ')}` : ' — no stderr output';
   }
   const status = httpStatus(error);
-  return new TaskflowError(
+  const failure = new TaskflowError(
     'toolbox-start',
     `${head}: ${targets.join(' at ')}${reason}${stderrPart}`,
     {
@@ -224,6 +249,10 @@ function startFailure(
       ...(status === undefined ? {} : { status }),
     },
   );
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    permanentFailures.add(failure);
+  }
+  return failure;
 }
 
 /** `fetch failed` alone says nothing; its cause (ECONNREFUSED ...) or HTTP status does. */

@@ -1,8 +1,17 @@
 /**
- * The toolboxes of one task: started in parallel, all or nothing, closed in reverse order.
+ * The toolboxes of one task: started in parallel (each with the start retries), all or
+ * nothing, kept running through restarts, closed in reverse order.
  */
-import { connectToolbox } from './connect-toolbox.js';
-import type { CloseOptions, ConnectOptions, ResolvedToolbox, ToolboxConnection } from './types.js';
+import { connectToolboxWithRetries } from './connect-toolbox-with-retries.js';
+import { ResilientToolboxConnection } from './resilient-toolbox-connection.js';
+import type { McpToolboxConnection } from './toolbox-connection.js';
+import type {
+  CloseOptions,
+  ConnectOptions,
+  ResolvedToolbox,
+  ToolboxConnection,
+  ToolboxResilienceOptions,
+} from './types.js';
 
 export class ToolboxSet implements AsyncDisposable {
   /** In the order the toolboxes were given. */
@@ -32,28 +41,51 @@ export class ToolboxSet implements AsyncDisposable {
 }
 
 /**
- * Starts every toolbox in parallel. When one fails, the starts still running are aborted,
- * the ones that started are closed (reverse order), and the first failure is thrown.
+ * Starts every toolbox in parallel, each retried per `startRetryDelaysMs` (default 5 s, then
+ * 15 s). When one fails for good, the starts still running are aborted, the ones that
+ * started are closed (reverse order), and the first failure is thrown. The connections are
+ * `ResilientToolboxConnection`s sharing one restart budget per toolbox for the task; a
+ * `reconnecting` stdio toolbox gets a fresh server per call.
  *
- * @throws the first TaskflowError of `connectToolbox` ('toolbox-start' or 'cancelled')
+ * @throws the first TaskflowError of `connectToolboxWithRetries` ('toolbox-start' or 'cancelled')
  */
 export async function connectToolboxes(
   toolboxes: readonly ResolvedToolbox[],
-  options: ConnectOptions = {},
+  options: ConnectOptions & ToolboxResilienceOptions = {},
 ): Promise<ToolboxSet> {
   const abandon = new AbortController();
   const signal =
     options.signal === undefined
       ? abandon.signal
       : AbortSignal.any([options.signal, abandon.signal]);
+  const { logger, onWarning, maxRestarts, startRetryDelaysMs, clock } = options;
+  // Restarts happen later in the task: they are not bound to the start's signal.
+  const startOptions = {
+    ...(logger && { logger }),
+    ...(onWarning && { onWarning }),
+    ...(startRetryDelaysMs && { startRetryDelaysMs }),
+    ...(clock && { clock }),
+  };
+  const makeResilient = (toolbox: ResolvedToolbox, initial: McpToolboxConnection) =>
+    new ResilientToolboxConnection(initial, {
+      start: (restartSignal) =>
+        connectToolboxWithRetries(toolbox, { ...startOptions, signal: restartSignal }),
+      perCall: toolbox.reconnecting === true && toolbox.kind === 'stdio',
+      ...(maxRestarts !== undefined && { maxRestarts }),
+      ...(logger && { logger }),
+      ...(onWarning && { onWarning }),
+    });
   let firstError: { error: unknown } | undefined;
   const results = await Promise.allSettled(
     toolboxes.map((toolbox) =>
-      connectToolbox(toolbox, { ...options, signal }).catch((error: unknown) => {
-        firstError ??= { error };
-        abandon.abort(error);
-        throw error;
-      }),
+      connectToolboxWithRetries(toolbox, { ...startOptions, signal }).then(
+        (initial) => makeResilient(toolbox, initial),
+        (error: unknown) => {
+          firstError ??= { error };
+          abandon.abort(error);
+          throw error;
+        },
+      ),
     ),
   );
   const connections = results.flatMap((result) =>

@@ -1,7 +1,17 @@
 /** The toolbox layer: MCP client lifecycle (start, connect, list, call, close). */
 export { buildServerEnvironment, SAFE_ENVIRONMENT_NAMES } from './build-server-environment.js';
-export { connectToolbox } from './connect-toolbox.js';
+export { connectToolbox, isPermanentStartFailure } from './connect-toolbox.js';
+export {
+  connectToolboxWithRetries,
+  DEFAULT_START_RETRY_DELAYS_MS,
+} from './connect-toolbox-with-retries.js';
 export { connectToolboxes, ToolboxSet } from './connect-toolboxes.js';
+export {
+  DEFAULT_MAX_RESTARTS,
+  ResilientToolboxConnection,
+  type ResilientConnectionOptions,
+} from './resilient-toolbox-connection.js';
+export { isRerunnable } from './tool-failure-messages.js';
 export { DEFAULT_CLOSE_GRACE_MS } from './launch-server-process.js';
 // The CLI's 'exit' handler should import this from './process-registry.js' directly: that
 // module loads no MCP SDK code.
@@ -12,10 +22,12 @@ export type {
   CloseOptions,
   ConnectOptions,
   ResolvedToolbox,
+  StartRetryOptions,
   ToolAnnotations,
   ToolCallOptions,
   ToolCallOutcome,
   ToolInfo,
   ToolProgress,
   ToolboxConnection,
+  ToolboxResilienceOptions,
 } from './types.js';

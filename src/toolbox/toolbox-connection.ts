@@ -80,6 +80,26 @@ export class McpToolboxConnection implements ToolboxConnection {
 
   readonly stderrTail = (): string[] => this.#serverProcess?.stderrTail() ?? [];
 
+  /** True once the connection dropped (server exited, stream broke) without `close()`. */
+  get lost(): boolean {
+    return this.#lost;
+  }
+
+  /** Whether this connection owns a process we launched (so a restart can replace it). */
+  get launched(): boolean {
+    return this.#serverProcess !== undefined;
+  }
+
+  /** "server exited with code 3" / "server was killed by SIGKILL"; empty while running. */
+  describeExit(): string {
+    return this.#serverProcess?.describeExit() ?? '';
+  }
+
+  /** Waits (at most `timeoutMs`) until the server's output has ended, so its tail is complete. */
+  async outputDrained(timeoutMs: number): Promise<void> {
+    await this.#serverProcess?.outputDrained(timeoutMs);
+  }
+
   async callTool(
     tool: string,
     args: Record<string, unknown>,
@@ -158,7 +178,7 @@ export class McpToolboxConnection implements ToolboxConnection {
     if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
       throw new TaskflowError(
         'tool-timeout',
-        `toolbox "${this.name}": tool "${tool}" timed out after ${formatSeconds(timeoutMs)}`,
+        `tool timed out after ${formatSpacedSeconds(timeoutMs)} and was cancelled (toolbox "${this.name}", tool "${tool}")`,
         fields,
       );
     }
@@ -218,6 +238,11 @@ export class McpToolboxConnection implements ToolboxConnection {
 /** "0.5s", "30s". */
 export function formatSeconds(milliseconds: number): string {
   return `${Number((milliseconds / 1000).toFixed(3))}s`;
+}
+
+/** "0.5 s", "30 s": the form the model reads in tool-timeout messages. */
+export function formatSpacedSeconds(milliseconds: number): string {
+  return `${Number((milliseconds / 1000).toFixed(3))} s`;
 }
 
 /** The SDK's HTTP transport errors carry the response status as `code`. */

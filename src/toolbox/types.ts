@@ -2,6 +2,7 @@
  * Public shapes of the toolbox layer. The engine renders templates and resolves the
  * environment; this layer receives final values only.
  */
+import type { Clock } from '../resilience/clock.js';
 
 /** A toolbox ready to start: every template rendered, the environment complete. */
 export interface ResolvedToolbox {
@@ -23,6 +24,11 @@ export interface ResolvedToolbox {
   connectTimeoutMs: number;
   confirm: string[];
   serverPrompt?: string;
+  /**
+   * seclab `reconnecting`: a fresh stdio server per tool call (started, called, closed).
+   * Ignored for sse/streamable toolboxes. Default false.
+   */
+  reconnecting?: boolean;
 }
 
 /** Behaviour hints from `tools/list`; untrusted, used only to decide re-execution. */
@@ -76,18 +82,37 @@ export interface ConnectOptions {
   logger?: (line: string) => void;
 }
 
+/** How a failed start is retried (resilience.md "Tools"). */
+export interface StartRetryOptions {
+  /** Waits before the 2nd, 3rd, ... attempt. Default [5000, 15000] (3 attempts in all). */
+  startRetryDelaysMs?: readonly number[];
+  /** Sleeps between attempts; default the system clock. */
+  clock?: Clock;
+  /** Receives one line per failed attempt that will be retried, and per server restart. */
+  onWarning?: (message: string) => void;
+}
+
+/** The per-task resilience of `connectToolboxes`: start retries, restarts, re-execution. */
+export interface ToolboxResilienceOptions extends StartRetryOptions {
+  /** Restarts of a server we launched that stopped during the task. Default 2. */
+  maxRestarts?: number;
+}
+
 export interface ToolboxConnection extends AsyncDisposable {
   readonly name: string;
   /** Listed once at connect (all pages). */
   readonly tools: readonly ToolInfo[];
   /**
    * Calls a tool. Tool errors (`isError`) and JSON-RPC errors are returned, not thrown.
+   * Messages of 'tool-timeout' and 'toolbox-closed' are written for the model.
    *
    * @throws TaskflowError 'tool-timeout' after `timeoutMs` without result or progress (the
-   *   request is cancelled with `notifications/cancelled`)
+   *   request is cancelled with `notifications/cancelled`); message "tool timed out after N s ..."
    * @throws TaskflowError 'toolbox-closed' when the server exits or the connection drops
-   *   during the call, or the connection was already closed
+   *   during the call (outcome unknown), or the connection was already closed
    * @throws TaskflowError 'cancelled' when `signal` aborts
+   * @throws TaskflowError 'task-failed' / 'toolbox-start' (resilient connections only) when
+   *   the server cannot be kept running: the task must fail
    */
   callTool(
     tool: string,

@@ -235,20 +235,34 @@ describe('toolboxes that cannot start', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('a server that never initializes fails after connect_timeout and leaves no process', async () => {
-    const pidFile = path.join(sandbox, 'never-initializes.pid');
-    const result = await ask('personalities/never_ready.yaml', 'hello', { PID_FILE: pidFile });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('toolbox "never_initializes" failed to start within 1s');
-    expect(result.stderr).toContain('never-initializes.mjs');
-    expect(result.stderr).toContain('waiting for a database that never comes');
-    expect(result.stderr).not.toMatch(STACK_LINE);
-    expect(server.requests).toHaveLength(0);
-    const pids = fs.readFileSync(pidFile, 'utf8').trim().split(' ').map(Number);
-    pidsToReap.push(...pids);
-    expect(pids).toHaveLength(2);
-    expect(pids.filter(isRunning)).toEqual([]);
-  });
+  // Three start attempts (resilience.md: 2 more, 5 s and 15 s apart) of 1 s each: ~23 s.
+  it(
+    'a server that never initializes fails after connect_timeout and leaves no process',
+    { timeout: 60_000 },
+    async () => {
+      const pidFile = path.join(sandbox, 'never-initializes.pid');
+      const result = await runCli(['ask', 'personalities/never_ready.yaml', 'hello'], sandbox, {
+        env: {
+          AI_API_ENDPOINT: server.url,
+          AI_API_TOKEN: 'test-token-toolboxes',
+          PID_FILE: pidFile,
+        },
+        timeoutMs: 55_000,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('toolbox "never_initializes" failed to start within 1s');
+      expect(result.stderr).toContain('never-initializes.mjs');
+      expect(result.stderr).toContain('waiting for a database that never comes');
+      expect(result.stderr).not.toMatch(STACK_LINE);
+      expect(server.requests).toHaveLength(0);
+      const attempts = fs.readFileSync(pidFile, 'utf8').trim().split('\n');
+      expect(attempts).toHaveLength(3);
+      const pids = attempts.flatMap((line) => line.split(' ').map(Number));
+      pidsToReap.push(...pids);
+      expect(pids).toHaveLength(6);
+      expect(pids.filter(isRunning)).toEqual([]);
+    },
+  );
 });
 
 describe('Ctrl-C during a tool call', () => {

@@ -55,7 +55,7 @@ describe('connectToolboxes', () => {
           extraEnv: { PID_FILE: pidFile },
         }),
       ],
-      { logger: (line) => logged.push(line) },
+      { logger: (line) => logged.push(line), startRetryDelaysMs: [] },
     ).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'toolbox-start', toolbox: 'stuck' });
     const finePid = startedPid(logged, 'fine');

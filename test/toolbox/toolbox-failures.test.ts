@@ -162,7 +162,9 @@ describe('tool calls', () => {
     await using connection = await connectToolbox(nodeToolbox('slow', [fixture('slow-tool.mjs')]));
     const error = await rejection(connection.callTool('sleep', { ms: 10_000 }, { timeoutMs: 300 }));
     expect(error.code).toBe('tool-timeout');
-    expect(error.message).toBe('toolbox "slow": tool "sleep" timed out after 0.3s');
+    expect(error.message).toBe(
+      'tool timed out after 0.3 s and was cancelled (toolbox "slow", tool "sleep")',
+    );
     await waitFor(() => connection.stderrTail().some((line) => line.includes('cancelled')));
     // The connection is still usable.
     expect((await connection.callTool('sleep', { ms: 1 })).text).toBe('slept');

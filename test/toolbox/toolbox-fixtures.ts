@@ -87,3 +87,31 @@ export function freePort(): Promise<number> {
 export function readPid(path: string): number {
   return Number(readFileSync(path, 'utf8'));
 }
+
+/** Built by `npx tsc -p tsconfig.build.json`. */
+export const ECHO_SERVER = fileURLToPath(
+  new URL('../../dist/mcp-servers/echo.js', import.meta.url),
+);
+
+/** The bundled echo server with its resilience diagnostics (`write_marker`, `crash`, ...). */
+export function diagnosticEcho(
+  name = 'echo',
+  overrides: Partial<ResolvedToolbox> & { extraEnv?: Record<string, string> } = {},
+): ResolvedToolbox {
+  const { extraEnv = {}, ...rest } = overrides;
+  return nodeToolbox(name, [ECHO_SERVER], {
+    extraEnv: { TASKFLOW_ECHO_RESILIENCE_TOOLS: '1', ...extraEnv },
+    ...rest,
+  });
+}
+
+/** The pids written by the marker tools, one per execution ([] when there is no file). */
+export function markerLines(path: string): number[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter(Boolean).map(Number);
+}

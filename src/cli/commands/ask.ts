@@ -93,6 +93,12 @@ export async function askCommand(
       context: {},
       logger,
       signal: interrupt.signal,
+      resilience: {
+        onWarning: (message) => {
+          logger.warn(message);
+          reporter.warn(message);
+        },
+      },
     });
     const personas = buildPersonas([personality], undefined, taskToolboxes.started, []);
     const client = modelClientFactory({
