@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { NUDGE_MESSAGE } from '../agent/run-agent.js';
 import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
 import { createResilienceRuntime } from '../engine/model-caller.js';
@@ -13,7 +14,7 @@ import { SessionRecorder } from '../sessions/session-recorder.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
 import { reportError } from './report-error.js';
-import type { RuntimeContext } from './runtime-context.js';
+import { searchPaths, type RuntimeContext } from './runtime-context.js';
 import { startRunningCommand } from './running-command.js';
 
 export interface ExecuteRunInput {
@@ -26,6 +27,8 @@ export interface ExecuteRunInput {
   readonly output?: string;
   readonly record?: string;
   readonly replay?: string;
+  /** `--path` flags of a new run (recorded with TASKFLOW_PATH so resume finds the same files). */
+  readonly searchPaths?: readonly string[];
   /** `resume --force`: continue at task granularity only. */
   readonly taskGranularity?: boolean;
   /** Messages to show once the reporter exists (definition warnings, changed files). */
@@ -70,6 +73,14 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   session.updateManifest((manifest) => {
     manifest.status = 'running';
     delete manifest.finishedAt;
+    // Where definitions were found and shell tasks run: a resume from another folder must
+    // still be the same run.
+    if (!input.resumed) {
+      manifest.workingDirectory ??= context.workingDirectory;
+      manifest.searchPaths ??= searchPaths(input.searchPaths ?? [], context.environment).map(
+        (entry) => path.resolve(context.workingDirectory, entry),
+      );
+    }
   });
   emitEvent(onEvent, {
     type: 'taskflow-start',
@@ -124,8 +135,9 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
           : 'stopped'
         : result.end.status;
     const error = result.end.status === 'succeeded' ? undefined : result.end.error;
+    const failedTask = result.end.status === 'failed' ? result.end.failedTasks[0] : undefined;
     session.updateManifest((manifest) =>
-      finishManifest(manifest, status, error, redactor.redact.bind(redactor)),
+      finishManifest(manifest, status, error, redactor.redact.bind(redactor), failedTask),
     );
     emitEvent(onEvent, {
       type: 'taskflow-end',
@@ -163,11 +175,16 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   return exitCode;
 }
 
+/**
+ * The final status and error of a run. The error names its task: the error's own
+ * `taskIndex`, else `failedTask`, else the task still marked running (a stop mid-task).
+ */
 function finishManifest(
   manifest: Manifest,
   status: RunStatus,
   error: Error | undefined,
   redact: (text: string) => string,
+  failedTask?: number,
 ): void {
   manifest.status = status;
   manifest.finishedAt = new Date().toISOString();
@@ -182,8 +199,12 @@ function finishManifest(
     message: redact(errorMessage(error)),
     ...(classification?.errorClass && { class: classification.errorClass }),
     ...(isResumableStop(error) && { class: error.reason }),
-    ...(isTaskflowError(error) && error.taskIndex !== undefined && { task: error.taskIndex }),
   };
+  const task =
+    (isTaskflowError(error) ? error.taskIndex : undefined) ??
+    failedTask ??
+    manifest.tasks.find((entry) => entry.status === 'running')?.index;
+  if (task !== undefined) manifest.error.task = task;
   if (isResumableStop(error) && error.resumeNotBefore !== undefined) {
     manifest.resumeNotBefore = new Date(error.resumeNotBefore).toISOString();
   }

@@ -4,7 +4,12 @@ import type { SessionFingerprint } from './manifest.js';
 
 export interface ChangedFile {
   readonly path: string;
-  readonly change: 'modified' | 'deleted';
+  /**
+   * `modified` / `deleted`: a fingerprinted file's content differs or is gone; `added`: a
+   * load now reads a file the run did not (a reference resolves elsewhere); `unused`: a
+   * fingerprinted file the load no longer reads.
+   */
+  readonly change: 'modified' | 'deleted' | 'added' | 'unused';
 }
 
 /** SHA-256 (lowercase hex) of text or bytes, as stored in fingerprints. */
@@ -45,6 +50,27 @@ export function changedFiles(fingerprint: SessionFingerprint): ChangedFile[] {
       continue;
     }
     if (sha256Hex(content) !== hash) changes.push({ path: filePath, change: 'modified' });
+  }
+  return changes;
+}
+
+/**
+ * Differences between the files a load read now (path -> SHA-256, as `LoadedTaskflow.files`)
+ * and the fingerprint of the run, in path order: content changes and files read by only one
+ * of them. Empty when the load read exactly the fingerprinted files, unchanged.
+ */
+export function changedLoadedFiles(
+  fingerprint: SessionFingerprint,
+  loaded: ReadonlyMap<string, string>,
+): ChangedFile[] {
+  const changes: ChangedFile[] = [];
+  const paths = new Set([...Object.keys(fingerprint.files), ...loaded.keys()]);
+  for (const filePath of [...paths].sort()) {
+    const recorded = fingerprint.files[filePath];
+    const now = loaded.get(filePath);
+    if (recorded === undefined) changes.push({ path: filePath, change: 'added' });
+    else if (now === undefined) changes.push({ path: filePath, change: 'unused' });
+    else if (now !== recorded) changes.push({ path: filePath, change: 'modified' });
   }
   return changes;
 }

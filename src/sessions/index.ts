@@ -7,6 +7,7 @@ export * from './task-result-file.js';
 export * from './lock.js';
 export * from './fingerprint.js';
 export { rebuildManifest } from './rebuild-manifest.js';
+export { loadManifest } from './load-manifest.js';
 export * from './replay.js';
 export * from './restore-agent-state.js';
 export { Session } from './session.js';

@@ -39,6 +39,8 @@ const sessionStartSchema = z.object({
   taskflow: taskflowReferenceSchema,
   globals: z.record(z.string(), z.unknown()),
   modelConfig: z.string().optional(),
+  workingDirectory: z.string().optional(),
+  searchPaths: z.array(z.string()).optional(),
   fingerprint: fingerprintSchema,
   runner: runnerSchema,
   /** Task names in order, when known (lets a rebuilt manifest count tasks not yet run). */

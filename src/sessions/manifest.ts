@@ -82,6 +82,10 @@ export const manifestSchema = z.object({
   /** Globals after CLI overrides (redacted by the caller). */
   globals: z.record(z.string(), z.unknown()),
   modelConfig: z.string().optional(),
+  /** The folder the run started in: resume loads definitions and runs shell tasks there. */
+  workingDirectory: z.string().optional(),
+  /** Absolute extra search roots of the run (`--path`, `TASKFLOW_PATH`), in order. */
+  searchPaths: z.array(z.string()).optional(),
   fingerprint: fingerprintSchema,
   runner: runnerSchema,
   error: manifestErrorSchema.optional(),

@@ -76,6 +76,8 @@ export function rebuildManifest(id: string, records: readonly JournalRecord[]): 
     outputs,
   };
   if (start.modelConfig !== undefined) manifest.modelConfig = start.modelConfig;
+  if (start.workingDirectory !== undefined) manifest.workingDirectory = start.workingDirectory;
+  if (start.searchPaths !== undefined) manifest.searchPaths = start.searchPaths;
   if (status !== 'interrupted' && lastEnd) manifest.finishedAt = lastEnd.at;
   if (status === 'failed' && lastEnd?.error) {
     manifest.error = { ...lastEnd.error, task: lastEnd.task };

@@ -160,6 +160,8 @@ export class SessionRecorder implements RunRecorder {
         return Promise.resolve();
       },
       toolIntent: (intent) => {
+        // Durable before the call leaves: an intent lost to a crash would let a resume run a
+        // non-idempotent tool a second time instead of reporting its outcome as unknown.
         journal.append(
           redact({
             type: 'tool-intent',
@@ -169,6 +171,7 @@ export class SessionRecorder implements RunRecorder {
             tool: intent.tool,
             arguments: intent.call.arguments,
           }),
+          { sync: true },
         );
         return Promise.resolve();
       },

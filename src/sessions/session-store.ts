@@ -9,15 +9,14 @@ import {
   MANIFEST_FILE,
   MANIFEST_SCHEMA_VERSION,
   pendingTask,
-  readManifest,
   writeManifest,
   type Manifest,
   type SessionFingerprint,
   type SessionStatus,
   type TaskflowReference,
 } from './manifest.js';
+import { loadManifest } from './load-manifest.js';
 import { JOURNAL_FILE, readJournal } from './read-journal.js';
-import { rebuildManifest } from './rebuild-manifest.js';
 import { Session } from './session.js';
 import { isSessionId, newSessionId } from './session-id.js';
 
@@ -26,6 +25,10 @@ export interface CreateSessionInput {
   readonly taskflow: TaskflowReference;
   readonly globals: Readonly<Record<string, unknown>>;
   readonly modelConfig?: string;
+  /** Absolute; where `resume` loads definitions and runs shell tasks again. */
+  readonly workingDirectory?: string;
+  /** Absolute extra search roots (`--path`, `TASKFLOW_PATH`), in order. */
+  readonly searchPaths?: readonly string[];
   readonly fingerprint: SessionFingerprint;
   readonly runner: { readonly version: string };
   /** Task names in order; the manifest starts with them as `pending`. */
@@ -53,8 +56,10 @@ export interface SessionSnapshot {
   readonly manifest: Manifest;
   readonly records: readonly JournalRecord[];
   readonly warnings: readonly string[];
-  /** The manifest was rebuilt from the journal (manifest.json missing). */
+  /** The manifest was rebuilt from the journal (manifest.json missing or damaged). */
   readonly rebuilt: boolean;
+  /** A live process holds the lock. */
+  readonly inUse: boolean;
 }
 
 const MIN_PREFIX = 4;
@@ -69,6 +74,10 @@ export class SessionStore {
     const id = this.#makeDirectory();
     const dir = path.join(this.root, id);
     syncDirectory(this.root);
+    const location = {
+      ...(input.workingDirectory !== undefined && { workingDirectory: input.workingDirectory }),
+      ...(input.searchPaths !== undefined && { searchPaths: [...input.searchPaths] }),
+    };
     return this.#withLock(dir, (lock) => {
       const journal = JournalWriter.open(path.join(dir, JOURNAL_FILE));
       try {
@@ -80,6 +89,7 @@ export class SessionStore {
             taskflow: input.taskflow,
             globals: { ...input.globals },
             ...(input.modelConfig !== undefined && { modelConfig: input.modelConfig }),
+            ...location,
             fingerprint: input.fingerprint,
             runner: { version: input.runner.version },
             ...(input.taskNames && { taskNames: [...input.taskNames] }),
@@ -95,6 +105,7 @@ export class SessionStore {
           taskflow: input.taskflow,
           globals: { ...input.globals },
           ...(input.modelConfig !== undefined && { modelConfig: input.modelConfig }),
+          ...location,
           fingerprint: input.fingerprint,
           runner: { version: input.runner.version },
           tasks: (input.taskNames ?? []).map((name, index) => pendingTask(index, name)),
@@ -126,11 +137,17 @@ export class SessionStore {
       if (!hasManifest && !fs.existsSync(path.join(dir, JOURNAL_FILE))) throw this.#empty(id);
       const journal = JournalWriter.open(path.join(dir, JOURNAL_FILE));
       try {
-        const manifest = hasManifest
-          ? checkedManifest(dir, id)
-          : rebuildManifest(id, journal.existing.records);
-        if (!hasManifest) writeManifest(dir, manifest);
-        return new Session({ id, dir, manifest, journal, lock, rebuilt: !hasManifest });
+        const loaded = loadManifest(dir, id, journal.existing.records);
+        if (loaded.rebuilt) writeManifest(dir, loaded.manifest);
+        return new Session({
+          id,
+          dir,
+          manifest: loaded.manifest,
+          journal,
+          lock,
+          rebuilt: loaded.rebuilt !== undefined,
+          ...(loaded.rebuilt !== undefined && { notes: [loaded.rebuilt] }),
+        });
       } catch (error) {
         journal.close();
         throw error;
@@ -146,16 +163,15 @@ export class SessionStore {
     const journal = fs.existsSync(journalPath) ? readJournal(journalPath) : undefined;
     const hasManifest = fs.existsSync(path.join(dir, MANIFEST_FILE));
     if (!hasManifest && !journal) throw this.#empty(id);
-    const manifest = hasManifest
-      ? checkedManifest(dir, id)
-      : rebuildManifest(id, journal?.records ?? []);
+    const loaded = loadManifest(dir, id, journal?.records);
     return {
       id,
       dir,
-      manifest,
+      manifest: loaded.manifest,
       records: journal?.records ?? [],
-      warnings: journal?.warnings ?? [],
-      rebuilt: !hasManifest,
+      warnings: [...(journal?.warnings ?? []), ...(loaded.rebuilt ? [loaded.rebuilt] : [])],
+      rebuilt: loaded.rebuilt !== undefined,
+      inUse: safeInUse(dir),
     };
   }
 
@@ -276,17 +292,6 @@ export class SessionStore {
       };
     }
   }
-}
-
-function checkedManifest(dir: string, id: string): Manifest {
-  const manifest = readManifest(dir);
-  if (manifest.id !== id) {
-    throw new TaskflowError(
-      'session',
-      `${path.join(dir, MANIFEST_FILE)}: manifest id ${manifest.id} does not match its folder ${id}`,
-    );
-  }
-  return manifest;
 }
 
 function safeInUse(dir: string): boolean {

@@ -14,10 +14,11 @@ export class Session {
   readonly id: string;
   readonly dir: string;
   readonly journal: JournalWriter;
-  /** True when manifest.json was missing and rebuilt from the journal on open. */
+  /** True when manifest.json was missing or damaged and rebuilt from the journal on open. */
   readonly rebuilt: boolean;
   #manifest: Manifest;
   readonly #lock: SessionLock;
+  readonly #notes: readonly string[];
 
   constructor(parts: {
     id: string;
@@ -26,6 +27,8 @@ export class Session {
     journal: JournalWriter;
     lock: SessionLock;
     rebuilt?: boolean;
+    /** Problems found while opening (shown with the journal's warnings). */
+    notes?: readonly string[];
   }) {
     this.id = parts.id;
     this.dir = parts.dir;
@@ -33,6 +36,7 @@ export class Session {
     this.journal = parts.journal;
     this.#lock = parts.lock;
     this.rebuilt = parts.rebuilt ?? false;
+    this.#notes = parts.notes ?? [];
   }
 
   /** The manifest as last written (treat as read-only; change it with updateManifest). */
@@ -45,9 +49,9 @@ export class Session {
     return this.journal.existing.records;
   }
 
-  /** Torn line ignored, unknown record types skipped, ... (show them as warnings). */
+  /** Torn line ignored, manifest rebuilt, ... (show them as warnings). */
   get warnings(): readonly string[] {
-    return this.journal.existing.warnings;
+    return [...this.journal.existing.warnings, ...this.#notes];
   }
 
   /**

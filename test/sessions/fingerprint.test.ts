@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { changedFiles, fingerprintFiles, sha256Hex } from '../../src/sessions/fingerprint.js';
+import {
+  changedFiles,
+  changedLoadedFiles,
+  fingerprintFiles,
+  sha256Hex,
+} from '../../src/sessions/fingerprint.js';
 import { tempDir } from './session-fixtures.js';
 
 describe('fingerprint', () => {
@@ -50,5 +55,39 @@ describe('fingerprint', () => {
     expect(sha256Hex('abc')).toBe(
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
+  });
+
+  it('compares what a load read now with the fingerprint: content and which files', () => {
+    const fingerprint = fingerprintFiles(
+      new Map([
+        ['/flow.yaml', 'a'],
+        ['/personalities/p.yaml', 'b'],
+        ['/toolboxes/t.yaml', 'c'],
+      ]),
+    );
+    expect(
+      changedLoadedFiles(
+        fingerprint,
+        new Map([
+          ['/flow.yaml', 'a'],
+          ['/personalities/p.yaml', 'b'],
+          ['/toolboxes/t.yaml', 'c'],
+        ]),
+      ),
+    ).toEqual([]);
+    expect(
+      changedLoadedFiles(
+        fingerprint,
+        new Map([
+          ['/flow.yaml', 'a'],
+          ['/elsewhere/personalities/p.yaml', 'b'],
+          ['/toolboxes/t.yaml', 'x'],
+        ]),
+      ),
+    ).toEqual([
+      { path: '/elsewhere/personalities/p.yaml', change: 'added' },
+      { path: '/personalities/p.yaml', change: 'unused' },
+      { path: '/toolboxes/t.yaml', change: 'modified' },
+    ]);
   });
 });

@@ -188,3 +188,63 @@ describe('SessionStore', () => {
     expect(store.list()).toEqual([]);
   });
 });
+
+describe('SessionStore with a damaged manifest', () => {
+  function crashedSession(store: SessionStore) {
+    const created = store.create(
+      createInput({ workingDirectory: '/work/here', searchPaths: ['/extra/root'] }),
+    );
+    created.journal.append({ type: 'task-start', task: 0, name: 'first', itemCount: 1 });
+    created.close();
+    return created;
+  }
+
+  it('rebuilds a manifest that is not valid JSON from the journal, saying why', () => {
+    const store = new SessionStore(tempDir());
+    const created = crashedSession(store);
+    const manifestPath = path.join(created.dir, 'manifest.json');
+    fs.writeFileSync(manifestPath, '{"schemaVersion": 1, "id": "');
+
+    const snapshot = store.read(created.id);
+    expect(snapshot.rebuilt).toBe(true);
+    expect(snapshot.warnings.join('\n')).toMatch(/not valid JSON.*rebuilt the manifest/);
+    using session = store.open(created.id);
+    expect(session.rebuilt).toBe(true);
+    expect(session.warnings.join('\n')).toContain('rebuilt the manifest from the journal');
+    expect(session.manifest).toMatchObject({
+      id: created.id,
+      status: 'interrupted',
+      workingDirectory: '/work/here',
+      searchPaths: ['/extra/root'],
+      tasks: [{ name: 'first', status: 'running' }, { status: 'pending' }],
+    });
+    expect(JSON.parse(fs.readFileSync(manifestPath, 'utf8'))).toMatchObject({ id: created.id });
+  });
+
+  it('never replaces a manifest of a newer version or of another session', () => {
+    const store = new SessionStore(tempDir());
+    const created = crashedSession(store);
+    const manifestPath = path.join(created.dir, 'manifest.json');
+    const valid = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+
+    const newer = JSON.stringify({ ...valid, schemaVersion: 2, unknownField: true });
+    fs.writeFileSync(manifestPath, newer);
+    expect(caught(() => store.open(created.id)).message).toContain('schema version 2 is newer');
+    expect(fs.readFileSync(manifestPath, 'utf8')).toBe(newer);
+    expect(fs.existsSync(path.join(created.dir, 'lock'))).toBe(false);
+
+    const foreign = JSON.stringify({ ...valid, id: 'aaaaaaaaaaaa' });
+    fs.writeFileSync(manifestPath, foreign);
+    expect(caught(() => store.open(created.id)).message).toContain('does not match its folder');
+    expect(fs.readFileSync(manifestPath, 'utf8')).toBe(foreign);
+  });
+
+  it('reports a damaged manifest when there is no journal to rebuild from', () => {
+    const store = new SessionStore(tempDir());
+    const created = crashedSession(store);
+    fs.rmSync(path.join(created.dir, 'journal.jsonl'));
+    fs.writeFileSync(path.join(created.dir, 'manifest.json'), '[]');
+    expect(caught(() => store.read(created.id)).message).toContain('invalid session manifest');
+    expect(caught(() => store.open(created.id)).message).toContain('invalid session manifest');
+  });
+});

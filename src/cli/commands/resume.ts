@@ -1,8 +1,15 @@
+import fs from 'node:fs';
 import { formatDuration } from '../../definitions/duration.js';
 import { formatIssue } from '../../definitions/issues.js';
 import { loadTaskflow } from '../../definitions/load-taskflow.js';
 import { TaskflowError } from '../../errors.js';
-import { changedFiles, fingerprintFiles } from '../../sessions/fingerprint.js';
+import {
+  changedFiles,
+  changedLoadedFiles,
+  fingerprintFiles,
+  type ChangedFile,
+} from '../../sessions/fingerprint.js';
+import type { Manifest } from '../../sessions/manifest.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { createLoader } from '../create-loader.js';
 import { executeRun } from '../execute-run.js';
@@ -20,6 +27,51 @@ export interface ResumeOptions {
   readonly sessionDir?: string;
   readonly record?: string;
   readonly replay?: string;
+}
+
+function describeChange(file: ChangedFile): string {
+  switch (file.change) {
+    case 'added':
+      return `added: ${file.path} (a reference now resolves to this file)`;
+    case 'unused':
+      return `no longer loaded: ${file.path}`;
+    default:
+      return `${file.change}: ${file.path}`;
+  }
+}
+
+function refusal(id: string, changed: readonly ChangedFile[]): TaskflowError {
+  return new TaskflowError(
+    'session-changed',
+    `session ${id}: ${changed.length} file(s) changed since the run began; refusing to resume (use --force to resume at task granularity)`,
+    { details: changed.map(describeChange) },
+  );
+}
+
+/**
+ * The context to resume in: the run's own working directory (definitions are found and
+ * shell tasks run where the run started), else the current one with a warning.
+ */
+function runLocation(
+  context: RuntimeContext,
+  manifest: Manifest,
+): { context: RuntimeContext; warnings: string[] } {
+  const recorded = manifest.workingDirectory;
+  if (recorded === undefined || recorded === context.workingDirectory) {
+    return { context, warnings: [] };
+  }
+  if (!fs.statSync(recorded, { throwIfNoEntry: false })?.isDirectory()) {
+    return {
+      context,
+      warnings: [
+        `the run's working directory ${recorded} is gone; resuming in ${context.workingDirectory}`,
+      ],
+    };
+  }
+  return {
+    context: { ...context, workingDirectory: recorded },
+    warnings: [`resuming in ${recorded}, where the run started`],
+  };
 }
 
 /** Sleep until `time`, ending early (false) on Ctrl-C. */
@@ -46,7 +98,9 @@ function waitUntil(time: number, context: RuntimeContext): Promise<boolean> {
 /**
  * `taskflow resume <id>` (sessions.md "Resume"): finished sessions exit 0 without a
  * request; a session that may not resume yet exits 75; changed files are refused (78)
- * unless --force; otherwise the run continues from its checkpoint.
+ * unless --force; a session held by a live process, unknown, or written by a newer
+ * taskflow (schema version) is a session error (exit 1); otherwise the run continues from
+ * its checkpoint, in the working directory the run started in.
  */
 export async function resumeCommand(
   context: RuntimeContext,
@@ -80,21 +134,19 @@ export async function resumeCommand(
       }
       if (!(await waitUntil(notBefore, context))) return EXIT.interrupted;
     }
-    const changed = changedFiles(manifest.fingerprint);
-    const changeLines = changed.map((file) => `${file.change}: ${file.path}`);
-    if (changed.length > 0 && !options.force) {
-      throw new TaskflowError(
-        'session-changed',
-        `session ${session.id}: ${changed.length} file(s) changed since the run began; refusing to resume (use --force to resume at task granularity)`,
-        {
-          details: changeLines,
-        },
-      );
-    }
-    const loader = createLoader(context, options.path);
+    const location = runLocation(context, manifest);
+    const runContext = location.context;
+    // Content first: a changed file may no longer load at all.
+    let changed = changedFiles(manifest.fingerprint);
+    if (changed.length > 0 && !options.force) throw refusal(session.id, changed);
+    const loader = createLoader(runContext, [...options.path, ...(manifest.searchPaths ?? [])]);
     const loaded = loadTaskflow(loader, manifest.taskflow.path, {
       ...(manifest.modelConfig !== undefined && { modelConfigOverride: manifest.modelConfig }),
     });
+    // Same content, but a reference may now resolve to another file (search roots changed).
+    if (changed.length === 0) changed = changedLoadedFiles(manifest.fingerprint, loaded.files);
+    if (changed.length > 0 && !options.force) throw refusal(session.id, changed);
+    const changeLines = changed.map(describeChange);
     if (changed.length > 0) {
       // The forced run is the session from now on: later resumes compare against these files.
       session.updateManifest((draft) => {
@@ -102,7 +154,7 @@ export async function resumeCommand(
       });
     }
     handedOver = true;
-    return await executeRun(context, {
+    return await executeRun(runContext, {
       session,
       loaded,
       reference: manifest.taskflow.reference,
@@ -114,10 +166,12 @@ export async function resumeCommand(
       ...(options.replay !== undefined && { replay: options.replay }),
       ...(changed.length > 0 && { taskGranularity: true }),
       warnings: [
+        ...location.warnings,
+        ...session.warnings,
         ...changeLines.map(
           (line) => `--force: resuming at task granularity although a file changed (${line})`,
         ),
-        ...loader.issues.warnings.map((issue) => formatIssue(issue, context.workingDirectory)),
+        ...loader.issues.warnings.map((issue) => formatIssue(issue, runContext.workingDirectory)),
       ],
     });
   } finally {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { formatIssue } from '../../definitions/issues.js';
 import { loadTaskflow } from '../../definitions/load-taskflow.js';
 import { fingerprintFiles } from '../../sessions/fingerprint.js';
@@ -5,7 +6,7 @@ import { SessionStore } from '../../sessions/session-store.js';
 import { createLoader } from '../create-loader.js';
 import { executeRun } from '../execute-run.js';
 import { applyGlobalOverrides, parseGlobalFlags } from '../parse-globals.js';
-import { packageVersion, type RuntimeContext } from '../runtime-context.js';
+import { packageVersion, searchPaths, type RuntimeContext } from '../runtime-context.js';
 import { sessionRoot } from '../session-root.js';
 
 export interface RunOptions {
@@ -42,6 +43,11 @@ export async function runCommand(
     fingerprint: fingerprintFiles(loaded.files),
     runner: { version: packageVersion(context.bundleRoot) },
     taskNames: loaded.tasks.map((task) => task.name),
+    // Resume runs where the run ran, with the same search roots.
+    workingDirectory: context.workingDirectory,
+    searchPaths: searchPaths(options.path, context.environment).map((entry) =>
+      path.resolve(context.workingDirectory, entry),
+    ),
   });
   return executeRun(context, {
     session,
@@ -49,6 +55,7 @@ export async function runCommand(
     reference,
     globals,
     resumed: false,
+    searchPaths: options.path,
     headless: options.headless ?? false,
     ...(options.output !== undefined && { output: options.output }),
     ...(options.record !== undefined && { record: options.record }),

@@ -12,6 +12,15 @@ interface SessionsOptions {
 const store = (context: RuntimeContext, options: SessionsOptions) =>
   new SessionStore(sessionRoot(context, options.sessionDir));
 
+/**
+ * A `running` session whose lock no live process holds was killed: say so, since its
+ * manifest could not.
+ */
+function statusLabel(status: string, inUse: boolean): string {
+  if (inUse) return `${status} (in use)`;
+  return status === 'running' ? 'running (process gone)' : status;
+}
+
 /** `taskflow sessions list`: id, taskflow, status, tasks done/total, updated time. */
 export function sessionsListCommand(context: RuntimeContext, options: SessionsOptions): number {
   const sessions = store(context, options).list();
@@ -25,7 +34,7 @@ export function sessionsListCommand(context: RuntimeContext, options: SessionsOp
   }
   const rows = sessions.map((entry) => [
     entry.id,
-    entry.status + (entry.inUse ? ' (in use)' : ''),
+    statusLabel(entry.status, entry.inUse),
     `${entry.tasksDone}/${entry.tasksTotal}`,
     entry.updatedAt,
     entry.taskflow || (entry.problem ?? ''),
@@ -60,7 +69,7 @@ export function sessionsShowCommand(
   const out = (line: string) => context.stdout.write(`${line}\n`);
   out(`session   ${manifest.id}${snapshot.rebuilt ? ' (manifest rebuilt from the journal)' : ''}`);
   out(`taskflow  ${manifest.taskflow.reference} (${manifest.taskflow.path})`);
-  out(`status    ${manifest.status}`);
+  out(`status    ${statusLabel(manifest.status, snapshot.inUse)}`);
   out(`created   ${manifest.createdAt}`);
   out(`updated   ${manifest.updatedAt}`);
   if (manifest.finishedAt) out(`finished  ${manifest.finishedAt}`);
