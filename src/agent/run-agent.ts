@@ -7,6 +7,7 @@ import {
   type ToolSpec,
   type Usage,
 } from '../model/types.js';
+import { askWithContextRepair, CONTEXT_REPAIRS_PER_TURN } from './context-repair.js';
 import { handoffToolName } from './tool-names.js';
 import { runToolRound, type ToolRoundResult } from './tool-round.js';
 import type { AgentPersona, AgentRunInput, AgentRunResult, ToolResultRecord } from './types.js';
@@ -32,6 +33,8 @@ function handoffSpecs(agents: readonly AgentPersona[]): ToolSpec[] {
  *
  * @throws TaskflowError 'max-steps' when the model has not finished after maxSteps turns
  * @throws TaskflowError 'model-behavior' when repairs exceed their budget
+ * @throws ModelError class 'context-overflow' when the conversation is still too long after
+ *   shortening the oldest tool results `CONTEXT_REPAIRS_PER_TURN` times in one turn
  * @throws whatever `callModel` throws (classified model errors, cancellation)
  */
 export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
@@ -132,21 +135,33 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       ...(targets.length > 0 ? handoffSpecs(input.agents) : []),
     ];
     const requestKey = `${input.requestKeyPrefix ?? `${location.taskIndex}.${location.itemIndex}`}.turn${turns}`;
-    const response = await input.callModel(
-      {
-        model: input.model.id,
-        instructions: active.instructions,
-        conversation,
-        tools,
-        settings: input.model.settings,
-      },
-      {
-        requestKey,
-        location,
-        ...(input.signal && { signal: input.signal }),
-        onTextDelta: (text) =>
-          emitEvent(onEvent, { type: 'text-delta', ...location, text, agent: active.name }),
-      },
+    // A context overflow shortens old tool results and re-asks under the same request key,
+    // so the re-asks spend this request's attempt budget.
+    const response = await askWithContextRepair(
+      () =>
+        input.callModel(
+          {
+            model: input.model.id,
+            instructions: active.instructions,
+            conversation,
+            tools,
+            settings: input.model.settings,
+          },
+          {
+            requestKey,
+            location,
+            ...(input.signal && { signal: input.signal }),
+            onTextDelta: (text) =>
+              emitEvent(onEvent, { type: 'text-delta', ...location, text, agent: active.name }),
+          },
+        ),
+      conversation,
+      (repair) =>
+        emitEvent(onEvent, {
+          type: 'warning',
+          ...location,
+          message: `the conversation is too long for model ${input.model.id}: shortened ${repair.shortened} tool result(s) by ${repair.removedChars} characters and asking again (repair ${repair.repair}/${CONTEXT_REPAIRS_PER_TURN})`,
+        }),
     );
     turns++;
     usage = addUsage(usage, response.usage);

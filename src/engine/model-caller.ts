@@ -46,12 +46,21 @@ export interface ModelCallerOptions {
 /**
  * The function agents use to send a logical model request. This is the one place where
  * retries happen (resilience.md "One owner per failure"): the gate, the breaker, the
- * attempt budget across resumes, and the `model-request-start` / `model-retry` events.
+ * attempt budget across resumes and re-asks of the same request key, and the
+ * `model-request-start` / `model-retry` events.
  */
 export function createModelCaller(options: ModelCallerOptions): ModelCaller {
   const { client, runtime, onEvent } = options;
+  // The last attempt number started per request key in this process: a re-ask under the
+  // same key (context repair) continues the count instead of restarting it, whether or
+  // not the recorder has seen the failures yet.
+  const lastAttempt = new Map<string, number>();
   return (request, callOptions) => {
     const { location, requestKey } = callOptions;
+    const previousAttempts = Math.max(
+      options.recorder?.previousAttempts(requestKey) ?? 0,
+      lastAttempt.get(requestKey) ?? 0,
+    );
     return runModelRequest(
       (_attempt, signal) =>
         client.complete(request, {
@@ -60,7 +69,7 @@ export function createModelCaller(options: ModelCallerOptions): ModelCaller {
         }),
       {
         key: requestKey,
-        previousAttempts: options.recorder?.previousAttempts(requestKey) ?? 0,
+        previousAttempts,
         endpoint: client.endpoint,
         gate: runtime.gates.get(client.endpoint, request.model, options.concurrencyLimit),
         breaker: runtime.breakers.get(client.endpoint),
@@ -69,13 +78,15 @@ export function createModelCaller(options: ModelCallerOptions): ModelCaller {
         ...(callOptions.signal && { signal: callOptions.signal }),
         ...(options.overrides && { overrides: options.overrides }),
         ...(options.counters && { counters: options.counters }),
-        onAttemptStart: (attempt) =>
+        onAttemptStart: (attempt) => {
+          lastAttempt.set(requestKey, attempt);
           emitEvent(onEvent, {
             type: 'model-request-start',
             ...location,
             model: request.model,
             attempt,
-          }),
+          });
+        },
         onRetry: (info) =>
           emitEvent(onEvent, {
             type: 'model-retry',

@@ -22,6 +22,8 @@ export interface RateLimitGateOptions {
 }
 
 interface Waiter {
+  /** Clock time it started waiting; at or before a reopening makes it one of the herd. */
+  readonly queuedAt: number;
   readonly grant: (permit: GatePermit) => void;
   readonly cleanup: () => void;
 }
@@ -30,11 +32,12 @@ interface Waiter {
  * Shared gate of one (endpoint, model), resilience.md "Shared rate-limit gate": bounds
  * concurrent requests to an effective limit that halves on a 429 (min 1) and grows by 1
  * after `successesPerStep` successes in a row; `closeFor` lets no request start before
- * it reopens; starts in the stagger window after reopening (staggerMs x limit, extended
- * while callers queue) are at least `staggerMs` apart. Callers are served in arrival order.
+ * it reopens; the herd that waited for the reopening (callers queued at or before it)
+ * then starts at least `staggerMs` apart, while callers that came later are held only by
+ * the limit. Callers are served in arrival order.
  */
 export class RateLimitGate {
-  readonly limit: number;
+  #limit: number;
   readonly #clock: Clock;
   readonly #staggerMs: number;
   readonly #successesPerStep: number;
@@ -42,7 +45,7 @@ export class RateLimitGate {
   #effectiveLimit: number;
   #active = 0;
   #reopenAt = Number.NEGATIVE_INFINITY;
-  #staggerUntil = Number.NEGATIVE_INFINITY;
+  /** Earliest start of the next herd member. */
   #nextStartAt = Number.NEGATIVE_INFINITY;
   #consecutive429s = 0;
   #successStreak = 0;
@@ -54,11 +57,32 @@ export class RateLimitGate {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
       throw new RangeError(`gate limit must be a positive integer, got ${options.limit}`);
     }
-    this.limit = options.limit;
+    this.#limit = options.limit;
     this.#effectiveLimit = options.limit;
     this.#clock = options.clock;
     this.#staggerMs = options.staggerMs ?? REOPEN_STAGGER_MS;
     this.#successesPerStep = options.successesPerStep ?? SUCCESSES_PER_LIMIT_STEP;
+  }
+
+  /** The configured ceiling (the task's concurrency). */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * A later task configures another concurrency for the same endpoint and model: the
+   * ceiling follows it; an effective limit lowered by 429s stays lowered (up to the new
+   * ceiling) and keeps recovering from there.
+   */
+  setLimit(limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`gate limit must be a positive integer, got ${limit}`);
+    }
+    if (limit === this.#limit) return;
+    const congested = this.#effectiveLimit < this.#limit;
+    this.#limit = limit;
+    this.#effectiveLimit = congested ? Math.min(this.#effectiveLimit, limit) : limit;
+    this.#pump();
   }
 
   get effectiveLimit(): number {
@@ -83,8 +107,9 @@ export class RateLimitGate {
   acquire(options: { signal?: AbortSignal } = {}): Promise<GatePermit> {
     const { signal } = options;
     throwIfAborted(signal);
-    if (this.#queue.length === 0 && this.#canStart(this.#clock.now())) {
-      return Promise.resolve(this.#grant());
+    const queuedAt = this.#clock.now();
+    if (this.#queue.length === 0 && this.#canStart(queuedAt, queuedAt)) {
+      return Promise.resolve(this.#grant(queuedAt));
     }
     return new Promise<GatePermit>((resolve, reject) => {
       const onAbort = () => {
@@ -94,6 +119,7 @@ export class RateLimitGate {
         this.#pump();
       };
       const waiter: Waiter = {
+        queuedAt,
         grant: resolve,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       };
@@ -107,7 +133,7 @@ export class RateLimitGate {
   recordSuccess(): void {
     this.#consecutive429s = 0;
     this.#successStreak += 1;
-    if (this.#successStreak >= this.#successesPerStep && this.#effectiveLimit < this.limit) {
+    if (this.#successStreak >= this.#successesPerStep && this.#effectiveLimit < this.#limit) {
       this.#effectiveLimit += 1;
       this.#successStreak = 0;
       this.#pump();
@@ -133,25 +159,23 @@ export class RateLimitGate {
     const reopenAt = this.#clock.now() + Math.max(0, ms);
     if (reopenAt <= this.#reopenAt) return;
     this.#reopenAt = reopenAt;
-    this.#staggerUntil = reopenAt + this.#staggerMs * this.limit;
     this.#pump();
   }
 
-  #canStart(nowMs: number): boolean {
-    if (this.#active >= this.#effectiveLimit || nowMs < this.#reopenAt) return false;
-    return nowMs >= this.#staggerUntil || nowMs >= this.#nextStartAt;
+  /** Whether the caller that started waiting at `queuedAt` waited for the last reopening. */
+  #inHerd(queuedAt: number): boolean {
+    return queuedAt <= this.#reopenAt;
   }
 
-  #grant(): GatePermit {
+  #canStart(nowMs: number, queuedAt: number): boolean {
+    if (this.#active >= this.#effectiveLimit || nowMs < this.#reopenAt) return false;
+    return !this.#inHerd(queuedAt) || nowMs >= this.#nextStartAt;
+  }
+
+  #grant(queuedAt: number): GatePermit {
     const startedAt = this.#clock.now();
     this.#active += 1;
-    if (startedAt < this.#staggerUntil) {
-      this.#nextStartAt = startedAt + this.#staggerMs;
-      // Callers still queued belong to the herd being spread out.
-      if (this.#queue.length > 0) {
-        this.#staggerUntil = Math.max(this.#staggerUntil, this.#nextStartAt + 1);
-      }
-    }
+    if (this.#inHerd(queuedAt)) this.#nextStartAt = startedAt + this.#staggerMs;
     let released = false;
     return {
       startedAt,
@@ -166,15 +190,23 @@ export class RateLimitGate {
 
   #pump(): void {
     const nowMs = this.#clock.now();
-    while (this.#queue.length > 0 && this.#canStart(nowMs)) {
-      const waiter = this.#queue.shift();
-      waiter?.cleanup();
-      waiter?.grant(this.#grant());
+    for (
+      let head = this.#queue[0];
+      head !== undefined && this.#canStart(nowMs, head.queuedAt);
+      head = this.#queue[0]
+    ) {
+      this.#queue.shift();
+      head.cleanup();
+      head.grant(this.#grant(head.queuedAt));
     }
-    const blockedByTime = this.#queue.length > 0 && this.#active < this.#effectiveLimit;
-    const wakeAt = blockedByTime
-      ? Math.max(this.#reopenAt, this.#nextStartAt)
-      : Number.POSITIVE_INFINITY;
+    const head = this.#queue[0];
+    let wakeAt = Number.POSITIVE_INFINITY;
+    // A head held by time (not by the limit) waits for the reopening or its stagger slot.
+    if (head !== undefined && this.#active < this.#effectiveLimit) {
+      wakeAt = this.#inHerd(head.queuedAt)
+        ? Math.max(this.#reopenAt, this.#nextStartAt)
+        : this.#reopenAt;
+    }
     this.#schedule(wakeAt);
   }
 
@@ -200,8 +232,8 @@ export class RateLimitGate {
 }
 
 /**
- * One gate per (endpoint, model), created on first use with the configured limit (later
- * calls with another limit get the existing gate).
+ * One gate per (endpoint, model), created on first use; a later call with another limit
+ * (the next task's concurrency) moves the gate's ceiling to it.
  */
 export class GateRegistry {
   readonly #clock: Clock;
@@ -217,6 +249,8 @@ export class GateRegistry {
     if (gate === undefined) {
       gate = new RateLimitGate({ limit, clock: this.#clock });
       this.#gates.set(key, gate);
+    } else {
+      gate.setLimit(limit);
     }
     return gate;
   }

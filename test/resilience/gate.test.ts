@@ -101,14 +101,82 @@ describe('RateLimitGate closure', () => {
   });
 });
 
+describe('RateLimitGate herd after reopening', () => {
+  it('staggers only the callers that waited for the reopening, not later ones', async () => {
+    const clock = createFakeClock();
+    const gate = new RateLimitGate({ limit: 10, clock });
+    gate.closeFor(1000);
+    const starts: [string, number][] = [];
+    const take = (name: string) =>
+      gate.acquire().then((permit: GatePermit) => {
+        starts.push([name, permit.startedAt]);
+        permit.release();
+      });
+    const herd = ['a', 'b', 'c'].map(take);
+    await clock.advance(1100);
+    // Arrives after the reopening while the herd is still being spread out: it queues
+    // behind the herd (arrival order) but is not spaced from it.
+    const late = take('late');
+    await clock.runUntilIdle();
+    await Promise.all([...herd, late]);
+    expect(starts).toEqual([
+      ['a', 1000],
+      ['b', 1200],
+      ['c', 1400],
+      ['late', 1400],
+    ]);
+    // Once the herd is through, a new caller starts at once (no stagger window left over).
+    await clock.advance(100);
+    await take('next');
+    expect(starts.at(-1)).toEqual(['next', 1500]);
+  });
+
+  it('a herd member that gives up does not hold the others back', async () => {
+    const clock = createFakeClock();
+    const gate = new RateLimitGate({ limit: 1, clock });
+    gate.closeFor(500);
+    const controller = new AbortController();
+    const quitter = capture(gate.acquire({ signal: controller.signal }));
+    const stayer = gate.acquire();
+    controller.abort();
+    await clock.runUntilIdle();
+    await quitter.done;
+    expect((quitter.outcome.error as { code?: string }).code).toBe('cancelled');
+    const permit = await stayer;
+    expect(permit.startedAt).toBe(500);
+  });
+});
+
 describe('GateRegistry', () => {
   it('keeps one gate per endpoint and model', () => {
     const registry = new GateRegistry({ clock: createFakeClock() });
     const gate = registry.get('https://a/v1', 'm', 3);
-    expect(registry.get('https://a/v1', 'm', 7)).toBe(gate);
     expect(registry.get('https://a/v1', 'n', 3)).not.toBe(gate);
     expect(registry.get('https://b/v1', 'm', 3)).not.toBe(gate);
     expect(gate.limit).toBe(3);
     expect(() => new RateLimitGate({ limit: 0, clock: createFakeClock() })).toThrow(RangeError);
+  });
+
+  it('moves the ceiling to the concurrency of a later task', async () => {
+    const registry = new GateRegistry({ clock: createFakeClock() });
+    const sequential = registry.get('https://a/v1', 'm', 1);
+    const fanOut = registry.get('https://a/v1', 'm', 20);
+    expect(fanOut).toBe(sequential);
+    expect(fanOut.limit).toBe(20);
+    expect(fanOut.effectiveLimit).toBe(20);
+    const permits = await Promise.all(Array.from({ length: 20 }, () => fanOut.acquire()));
+    expect(fanOut.active).toBe(20);
+    for (const permit of permits) permit.release();
+  });
+
+  it('keeps a limit lowered by 429s when the ceiling changes', () => {
+    const gate = new RateLimitGate({ limit: 8, clock: createFakeClock() });
+    gate.recordRateLimit(0);
+    expect(gate.effectiveLimit).toBe(4);
+    gate.setLimit(20);
+    expect(gate.effectiveLimit).toBe(4);
+    gate.setLimit(2);
+    expect(gate.effectiveLimit).toBe(2);
+    expect(() => gate.setLimit(0)).toThrow(RangeError);
   });
 });
