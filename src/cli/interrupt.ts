@@ -7,17 +7,33 @@ export interface InterruptHandle {
   dispose(): void;
 }
 
+export interface InterruptOptions {
+  /**
+   * Runs (synchronously) before a second signal exits at once: flush buffered output and
+   * restore the terminal. Must not throw.
+   */
+  readonly beforeForcedExit?: () => void;
+}
+
 /**
  * First SIGINT/SIGTERM: abort the root controller (stop sending, abort in-flight work);
  * the command then flushes and exits 130. A second SIGINT exits at once, after killing
- * any MCP server process groups still alive.
+ * any MCP server and shell task process groups still alive.
  */
-export function installInterruptHandler(stderr: NodeJS.WritableStream): InterruptHandle {
+export function installInterruptHandler(
+  stderr: NodeJS.WritableStream,
+  options: InterruptOptions = {},
+): InterruptHandle {
   const controller = new AbortController();
   let by: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (by !== undefined) {
       killAllToolboxProcesses();
+      try {
+        options.beforeForcedExit?.();
+      } catch {
+        // exiting anyway: the run is already being abandoned
+      }
       stderr.write('taskflow: interrupted again, exiting now\n');
       process.exit(130);
     }

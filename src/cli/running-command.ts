@@ -28,7 +28,6 @@ export function startRunningCommand(
   context: RuntimeContext,
   options: RunningCommandOptions,
 ): RunningCommand {
-  const interrupt = installInterruptHandler(context.stderr);
   const redactor = new Redactor();
   const logger = createLogger({
     directory: envPaths('taskflow', { suffix: '' }).log,
@@ -45,8 +44,18 @@ export function startRunningCommand(
     mode,
     stdout: context.stdout,
     stderr: context.stderr,
-    color: context.environment.NO_COLOR === undefined && stdoutIsTty,
-    spinner: mode === 'tty' && stdoutIsTty && (context.stdout.columns ?? 0) > 0 && !ci,
+    // no-color.org: set and not empty disables colour.
+    color: (context.environment.NO_COLOR ?? '') === '' && stdoutIsTty,
+    // ora draws on stderr and hangs on a 0-column terminal (see output/activity-spinner).
+    spinner:
+      mode === 'tty' &&
+      stdoutIsTty &&
+      context.stderr.isTTY === true &&
+      (context.stderr.columns ?? 0) > 0 &&
+      !ci,
+  });
+  const interrupt = installInterruptHandler(context.stderr, {
+    beforeForcedExit: () => reporter.close(),
   });
   const interactive =
     process.stdin.isTTY === true &&

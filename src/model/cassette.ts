@@ -95,10 +95,17 @@ export function readCassette(filePath: string): CassetteEntry[] {
   return entries;
 }
 
+/** The key of a request without its model id: a cassette recorded against one endpoint
+ *  (whose default model differs) still answers the same conversation elsewhere. */
+function keyWithoutModel(request: ModelRequest): string {
+  return requestKey({ ...request, model: '' });
+}
+
 /**
  * Answers requests from a cassette: each request takes the first unused recorded exchange
- * with the same key. A request that was never recorded is a configuration error (exit 78)
- * naming the model and the cassette, never a network call.
+ * with the same key (or, failing that, the same key apart from the model id). A request
+ * that was never recorded is a configuration error (exit 78) naming the model and the
+ * cassette, never a network call.
  */
 export class ReplayingClient implements ModelClient {
   private readonly unused: CassetteEntry[];
@@ -114,7 +121,11 @@ export class ReplayingClient implements ModelClient {
   complete(request: ModelRequest, options?: CompleteOptions): Promise<ModelResponse> {
     options?.signal?.throwIfAborted();
     const key = requestKey(request);
-    const index = this.unused.findIndex((entry) => entry.key === key);
+    let index = this.unused.findIndex((entry) => entry.key === key);
+    if (index === -1) {
+      const loose = keyWithoutModel(request);
+      index = this.unused.findIndex((entry) => keyWithoutModel(entry.request) === loose);
+    }
     if (index === -1) {
       return Promise.reject(
         new TaskflowError(

@@ -23,9 +23,12 @@ export class ActivitySpinner {
   #spinner: Ora | undefined;
   #paused = false;
   #closed = false;
+  readonly #onResize = (): void => this.refresh();
 
   constructor(options: ActivitySpinnerOptions) {
     this.#options = options;
+    // A terminal resized to 0 columns must stop the spinner before ora's next frame.
+    if (options.enabled) options.stream.on('resize', this.#onResize);
   }
 
   /** Begin (or relabel) an activity; without a spinner, print `label` unless `quiet`. */
@@ -35,6 +38,12 @@ export class ActivitySpinner {
     this.#activities.set(key, label);
     if (!this.#options.enabled && !quiet) this.#options.writeStatus(label);
     this.refresh();
+  }
+
+  /** `start(key, label)` that also ends `previousKey`, without stopping ora in between. */
+  replace(previousKey: string, key: string, label: string): void {
+    this.#activities.delete(previousKey);
+    this.start(key, label);
   }
 
   stop(key: string): void {
@@ -63,6 +72,7 @@ export class ActivitySpinner {
   close(): void {
     this.#closed = true;
     this.#activities.clear();
+    this.#options.stream.off('resize', this.#onResize);
     this.refresh();
   }
 
@@ -77,13 +87,30 @@ export class ActivitySpinner {
     this.refresh();
   }
 
+  /**
+   * ora divides by the stream's column count: one frame drawn at 0 columns makes its next
+   * clear() loop forever (the CLI also hangs on Ctrl-C then). Non-TTY streams have none.
+   */
+  #hasColumns(): boolean {
+    const columns = (this.#options.stream as { columns?: unknown }).columns;
+    return columns === undefined || (typeof columns === 'number' && columns > 0);
+  }
+
   /** Show, relabel or hide the spinner to match the current state. */
   refresh(): void {
     if (!this.#options.enabled) return;
     const labels = [...this.#activities.values()];
     const newest = labels.at(-1);
-    if (this.#closed || this.#paused || newest === undefined || !this.#options.canShow()) {
-      this.#spinner?.stop();
+    if (
+      this.#closed ||
+      this.#paused ||
+      newest === undefined ||
+      !this.#options.canShow() ||
+      !this.#hasColumns()
+    ) {
+      // ora's stop() moves the cursor to column 0 even when idle: calling it after a
+      // partial line would make the next streamed text overwrite that line.
+      if (this.#spinner?.isSpinning === true) this.#spinner.stop();
       return;
     }
     const text =

@@ -120,3 +120,11 @@ export function messageLines(prefix: string, agent: string, text: string): strin
     ...lines.map((line) => (line === '' ? '' : `  ${line.trimEnd()}`)),
   ];
 }
+
+/**
+ * The error worth showing at the end of a run: none for an interrupted run, whose
+ * cancellation message only repeats the status.
+ */
+export function runEndError(event: { status: string; error?: string }): string | undefined {
+  return event.status === 'interrupted' ? undefined : event.error;
+}

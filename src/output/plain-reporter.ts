@@ -12,6 +12,7 @@ import {
   itemPrefix,
   messageLines,
   oneLine,
+  runEndError,
 } from './format.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 
@@ -23,6 +24,8 @@ import type { Reporter, ReporterOptions } from './reporter.js';
 export function createPlainReporter(
   options: Pick<ReporterOptions, 'stdout' | 'stderr' | 'now'>,
 ): Reporter {
+  // Written through at once (unlike jsonl): other code writes to these streams directly
+  // (error reports, "Resume with"), and a CI log that merges them must keep that order.
   const { stdout, stderr } = options;
   const now = options.now ?? (() => new Date());
   const itemCounts = new Map<number, number>();
@@ -125,7 +128,8 @@ export function createPlainReporter(
       case 'taskflow-end': {
         flushAll();
         const name = taskflowName === '' ? '' : ` ${taskflowName}`;
-        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
+        const runError = runEndError(event);
+        const error = runError === undefined ? '' : `: ${oneLine(runError)}`;
         line(
           `taskflow${name} ${event.status} in ${formatDuration(event.durationMs)} ` +
             `(${formatTokens(event.usage)}), exit code ${event.exitCode}${error}`,

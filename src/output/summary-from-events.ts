@@ -8,7 +8,10 @@ export interface RunSummaryTask {
   /** The event's 0-based taskIndex (shown 1-based). */
   index: number;
   name: string;
-  /** `succeeded` / `failed` / `skipped`, or `running` when no task-end arrived. */
+  /**
+   * `succeeded` / `failed` / `skipped` from its task-end; without one, `running` until the
+   * run ends and then the run's status (`interrupted`, `stopped`, ...), timed to that end.
+   */
   status: string;
   durationMs: number;
   inputTokens: number;
@@ -40,7 +43,10 @@ export interface SummaryCollector {
 export function summaryFromEvents(): SummaryCollector {
   let run: { sessionId: string; taskflow: string; startedAt: number; lastAt: number } | undefined;
   let end: Extract<TaskflowEvent, { type: 'taskflow-end' }> | undefined;
+  let endedAt = 0;
   const tasks = new Map<number, RunSummaryTask>();
+  /** task-start times of tasks without a task-end yet. */
+  const startedAt = new Map<number, number>();
 
   const taskAt = (index: number, name = `task-${index + 1}`): RunSummaryTask => {
     let task = tasks.get(index);
@@ -74,6 +80,7 @@ export function summaryFromEvents(): SummaryCollector {
         break;
       case 'task-start':
         taskAt(event.taskIndex).name = event.taskName;
+        if (Number.isFinite(at)) startedAt.set(event.taskIndex, at);
         break;
       case 'model-retry':
         taskAt(event.taskIndex).retries += 1;
@@ -85,21 +92,33 @@ export function summaryFromEvents(): SummaryCollector {
         task.durationMs = event.durationMs;
         task.inputTokens = event.usage.inputTokens;
         task.outputTokens = event.usage.outputTokens;
+        startedAt.delete(event.taskIndex);
         break;
       }
       case 'taskflow-end':
         end = event;
+        endedAt = Number.isFinite(at) ? at : 0;
         break;
       default:
         break;
     }
   };
 
+  /** A task the run ended during (cancellation and stops end the run without a task-end). */
+  const unfinished = (task: RunSummaryTask): RunSummaryTask => {
+    const started = startedAt.get(task.index);
+    return {
+      ...task,
+      status: end?.status ?? task.status,
+      durationMs: started === undefined ? 0 : Math.max(0, endedAt - started),
+    };
+  };
+
   const summary = (): RunSummary | undefined => {
     if (run === undefined) return undefined;
     const taskList = [...tasks.values()]
       .sort((a, b) => a.index - b.index)
-      .map((task) => ({ ...task }));
+      .map((task) => (task.status === 'running' && end ? unfinished(task) : { ...task }));
     const summedUsage = taskList.reduce(
       (sum, task) => ({
         inputTokens: sum.inputTokens + task.inputTokens,

@@ -18,6 +18,7 @@ import {
   itemPrefix,
   messageLines,
   oneLine,
+  runEndError,
   sanitizeText,
 } from './format.js';
 import { MessageBuffer, type BufferedMessage } from './message-buffer.js';
@@ -172,8 +173,10 @@ export function createTtyReporter(
       }
       case 'tool-call-start': {
         finishItemText(event.taskIndex, event.itemIndex);
+        const key = keyOf(event.taskIndex, event.itemIndex);
         const label = `${prefixOf(event.taskIndex, event.itemIndex)}running ${event.toolbox}.${event.tool}`;
-        spinner.start(`${keyOf(event.taskIndex, event.itemIndex)}.tool.${event.callId}`, label);
+        // The model turn is over (a reply without text never stopped its activity).
+        spinner.replace(`${key}.model`, `${key}.tool.${event.callId}`, label);
         return;
       }
       case 'tool-call-end': {
@@ -234,7 +237,8 @@ export function createTtyReporter(
         const mark = event.status === 'succeeded' ? '✔' : event.status === 'failed' ? '✖' : '■';
         const exit = event.exitCode === 0 ? '' : ` · exit code ${event.exitCode}`;
         const facts = `in ${formatDuration(event.durationMs)} · ${formatTokens(event.usage)}${exit}`;
-        const error = event.error === undefined ? [] : [palette.red(oneLine(event.error, 1000))];
+        const runError = runEndError(event);
+        const error = runError === undefined ? [] : [palette.red(oneLine(runError, 1000))];
         const name = taskflowName === '' ? 'taskflow' : `taskflow ${taskflowName}`;
         writeLines(stdout, [
           ...table,

@@ -5,6 +5,7 @@ import {
   formatTokens,
   formatWait,
   oneLine,
+  runEndError,
   sanitizeText,
 } from '../../src/output/format.js';
 
@@ -46,5 +47,13 @@ describe('format', () => {
     ).toBe('red link\tok\n');
     expect(oneLine('first\nsecond')).toBe('first …');
     expect(oneLine('x'.repeat(10), 5)).toBe('xxxx…');
+  });
+});
+
+describe('runEndError', () => {
+  it('drops the cancellation message of an interrupted run and keeps real errors', () => {
+    expect(runEndError({ status: 'interrupted', error: 'interrupted' })).toBeUndefined();
+    expect(runEndError({ status: 'failed', error: 'task "x" failed' })).toBe('task "x" failed');
+    expect(runEndError({ status: 'succeeded' })).toBeUndefined();
   });
 });

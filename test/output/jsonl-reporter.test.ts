@@ -43,6 +43,7 @@ describe('jsonl reporter', () => {
     const delta = singleItemRun().find((event) => event.type === 'text-delta');
     if (delta === undefined) throw new Error('fixture has no text-delta');
     reporter.onEvent({ ...delta, text: 'line 1\nline 2\r\n' });
+    reporter.close();
     expect(stdout.text().split('\n')).toHaveLength(2);
     expect(JSON.parse(stdout.text())).toMatchObject({ text: 'line 1\nline 2\r\n' });
   });

@@ -67,7 +67,8 @@ describe('summaryFromEvents', () => {
       },
     ]);
     if (end === undefined) throw new Error('stamp lost the event');
-    collector.onEvent(end);
+    // Two seconds after the last task started (its task-start is the 7th event).
+    collector.onEvent({ ...end, timestamp: '2025-03-01T10:00:08.000Z' });
     const summary = collector.summary();
     expect(summary).toMatchObject({
       status: 'stopped',
@@ -94,11 +95,12 @@ describe('summaryFromEvents', () => {
         outputTokens: 0,
         retries: 0,
       },
+      // No task-end: the run stopped during it (timed from task-start to taskflow-end).
       {
         index: 2,
         name: 'report',
-        status: 'running',
-        durationMs: 0,
+        status: 'stopped',
+        durationMs: 2000,
         inputTokens: 0,
         outputTokens: 0,
         retries: 1,

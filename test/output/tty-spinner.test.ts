@@ -17,7 +17,8 @@ const fake = vi.hoisted(() => {
       return spinner;
     },
     stop() {
-      if (spinning) calls.push('stop');
+      // ora's stop() moves the cursor even when idle, so an idle stop is a bug to catch.
+      calls.push(spinning ? 'stop' : 'stop while idle');
       spinning = false;
       return spinner;
     },
@@ -97,5 +98,53 @@ describe('tty spinner', () => {
     expect(fake.spinner.isSpinning).toBe(false);
     reporter.onEvent(events[11]!);
     expect(fake.spinner.isSpinning).toBe(false);
+    expect(fake.calls).not.toContain('stop while idle');
+  });
+
+  it('ends the model activity when a reply without text starts a tool call', () => {
+    const reporter = createReporter({
+      mode: 'tty',
+      stdout: collectingStream().stream,
+      stderr: collectingStream().stream,
+      color: false,
+      spinner: true,
+    });
+    const events = singleItemRun();
+    const toolStartIndex = events.findIndex((event) => event.type === 'tool-call-start');
+    expect(toolStartIndex).toBeGreaterThan(0);
+    const withoutText = events
+      .slice(0, toolStartIndex + 1)
+      .filter((event) => event.type !== 'text-delta');
+    for (const event of withoutText) reporter.onEvent(event);
+    // Not "running echo.echo (+1 more)": nobody is waiting for the model any more.
+    expect(fake.spinner.text).toBe('running echo.echo');
+    expect(fake.calls).not.toContain('stop while idle');
+    reporter.close();
+  });
+
+  it('stops at once when the terminal is resized to 0 columns, and resumes after', () => {
+    const stderr = collectingStream();
+    const terminal = stderr.stream as NodeJS.WritableStream & { columns?: number };
+    terminal.columns = 100;
+    const reporter = createReporter({
+      mode: 'tty',
+      stdout: collectingStream().stream,
+      stderr: terminal,
+      color: false,
+      spinner: true,
+    });
+    const events = singleItemRun();
+    for (const event of events.slice(0, 4)) reporter.onEvent(event); // .. model-request-start
+    expect(fake.spinner.isSpinning).toBe(true);
+    terminal.columns = 0;
+    terminal.emit('resize');
+    expect(fake.spinner.isSpinning).toBe(false);
+    reporter.onEvent(events[3]!); // a new activity must not start ora at 0 columns
+    expect(fake.spinner.isSpinning).toBe(false);
+    terminal.columns = 80;
+    terminal.emit('resize');
+    expect(fake.spinner.isSpinning).toBe(true);
+    reporter.close();
+    expect(terminal.listenerCount('resize')).toBe(0);
   });
 });

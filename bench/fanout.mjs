@@ -1,0 +1,260 @@
+// Fan-out benchmark (quality.md "Benchmarks"): a repeat_prompt taskflow with N items under
+// async_limit C, one stdio MCP tool call per item (the bundled echo server), against a fake
+// chat completions server answering every request after a fixed latency L. Each item takes
+// two model turns (tool call, answer), so ideal = N x 2 x L / C.
+// Reports wall time / ideal (whole run and the fan-out task), the runner's CPU time (the CLI
+// process itself, via a preloaded resourceUsage report) and peak RSS; PASS/FAIL against
+// the targets, the wall time judged on the fan-out task.
+// Usage: node bench/fanout.mjs [--items N] [--limit C] [--latency MS] [--runs R]
+import { spawn } from 'node:child_process';
+import console from 'node:console';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import process from 'node:process';
+import { fileURLToPath, pathToFileURL, URL } from 'node:url';
+import { startFakeChatServer } from './fixtures/fake-chat-server.mjs';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const FIXTURES = path.join(REPO_ROOT, 'bench', 'fixtures');
+const CLI = path.join(REPO_ROOT, 'bin', 'taskflow.js');
+const REPORT_USAGE = pathToFileURL(path.join(FIXTURES, 'report-usage.mjs')).href;
+const TURNS_PER_ITEM = 2;
+
+/** Targets: wall time / ideal, and the runner's peak RSS. */
+const TARGETS = { wallRatio: 1.3, peakRssMb: 200 };
+
+/** `--name N` or `--name=N` as a positive integer; flags meant for other benchmarks are ignored. */
+function integerFlag(argv, name, fallback) {
+  const inline = argv.find((argument) => argument.startsWith(`--${name}=`));
+  const index = argv.indexOf(`--${name}`);
+  const text = inline ? inline.slice(name.length + 3) : index === -1 ? undefined : argv[index + 1];
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`fanout: --${name} needs a positive integer, got ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function taskflowYaml(items, limit) {
+  return `seclab-taskflow-agent:
+  version: "1.0"
+  filetype: taskflow
+
+model_config: fanout-models.yaml
+taskflow:
+  - task:
+      name: list items
+      run: |
+        printf '['; seq -s, 0 ${items - 1} | tr -d '\\n'; printf ']'
+  - task:
+      name: fan out
+      agents: [fanout-echoer.yaml]
+      model: main
+      repeat_prompt: true
+      async: true
+      async_limit: ${limit}
+      user_prompt: "Echo item-{{ result }}"
+`;
+}
+
+/** CPU time (ms) of this process's waited-for children so far (Linux), else undefined. */
+function childrenCpuMs() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of stat(5) (cutime, cstime) are at 13 and 14 after "(comm)".
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+function runCli(args, { cwd, env }) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let exitedAt = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.once('exit', () => (exitedAt = performance.now()));
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, wallMs: exitedAt - started }),
+    );
+  });
+}
+
+function parseEvents(stdout) {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line));
+}
+
+/** One run of the CLI against a fresh fake server; throws when the run did not succeed. */
+async function measureOnce({ items, limit, latencyMs, scratch }) {
+  const server = await startFakeChatServer({ latencyMs });
+  try {
+    const flow = path.join(scratch, 'fanout.yaml');
+    fs.writeFileSync(flow, taskflowYaml(items, limit));
+    const usageFile = path.join(scratch, 'usage.json');
+    fs.rmSync(usageFile, { force: true });
+    const env = {
+      PATH: process.env.PATH,
+      HOME: scratch,
+      TMPDIR: os.tmpdir(),
+      XDG_STATE_HOME: path.join(scratch, 'state'),
+      XDG_DATA_HOME: path.join(scratch, 'data'),
+      XDG_CONFIG_HOME: path.join(scratch, 'config'),
+      TASKFLOW_SESSION_DIR: path.join(scratch, 'sessions'),
+      AI_API_ENDPOINT: server.url,
+      AI_API_TOKEN: 'bench-token',
+      CI: '1',
+      NO_COLOR: '1',
+      BENCH_USAGE_FILE: usageFile,
+    };
+    const childrenBefore = childrenCpuMs();
+    const serverCpuBefore = process.cpuUsage();
+    const result = await runCli(['--import', REPORT_USAGE, CLI, 'run', flow, '--output', 'jsonl'], {
+      cwd: FIXTURES,
+      env,
+    });
+    const serverCpu = process.cpuUsage(serverCpuBefore);
+    const childrenAfter = childrenCpuMs();
+
+    const events = parseEvents(result.stdout);
+    const find = (type) => events.find((event) => event.type === type && event.taskIndex === 1);
+    const fanOutStart = find('task-start');
+    const firstItem = find('item-start');
+    const fanOutEnd = find('task-end');
+    const toolCallsOk = events.filter(
+      (event) => event.type === 'tool-call-end' && event.status === 'ok',
+    ).length;
+    if (result.code !== 0 || fanOutEnd?.status !== 'succeeded' || toolCallsOk !== items) {
+      throw new Error(
+        `the run did not succeed (exit ${result.code ?? result.signal}, fan-out task ` +
+          `${fanOutEnd?.status ?? 'missing'}, ${toolCallsOk}/${items} tool calls ok)\n` +
+          result.stderr.trim().split('\n').slice(-20).join('\n'),
+      );
+    }
+    const usage = JSON.parse(fs.readFileSync(usageFile, 'utf8'));
+    const runnerCpuMs = usage.userMs + usage.systemMs;
+    const allChildrenCpuMs =
+      childrenBefore === undefined || childrenAfter === undefined
+        ? undefined
+        : childrenAfter - childrenBefore;
+    return {
+      wallMs: result.wallMs,
+      fanOutMs: fanOutEnd.durationMs,
+      toolboxStartMs: Date.parse(firstItem.timestamp) - Date.parse(fanOutStart.timestamp),
+      itemsMs: Date.parse(fanOutEnd.timestamp) - Date.parse(firstItem.timestamp),
+      runnerUserMs: usage.userMs,
+      runnerSystemMs: usage.systemMs,
+      runnerCpuMs,
+      serversCpuMs:
+        allChildrenCpuMs === undefined ? undefined : Math.max(0, allChildrenCpuMs - runnerCpuMs),
+      fakeServerCpuMs: (serverCpu.user + serverCpu.system) / 1000,
+      peakRssMb: usage.maxRssKb / 1024,
+      requests: server.stats.requests,
+      maxInFlight: server.stats.maxInFlight,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const items = integerFlag(argv, 'items', 200);
+  const limit = integerFlag(argv, 'limit', 20);
+  const latencyMs = integerFlag(argv, 'latency', 100);
+  const runs = integerFlag(argv, 'runs', 3);
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
+    console.error('fanout: dist/ is missing; run "npm run build" first (npm run bench does)');
+    process.exit(2);
+  }
+  const idealMs = (items * TURNS_PER_ITEM * latencyMs) / limit;
+
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-bench-fanout-'));
+  const samples = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      samples.push(await measureOnce({ items, limit, latencyMs, scratch }));
+    }
+  } catch (error) {
+    console.error(`fanout: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  // The run with the median fan-out time is shown in full (noise on a shared machine is
+  // large); the peak RSS is the highest of all runs.
+  const byFanOut = [...samples].sort((a, b) => a.fanOutMs - b.fanOutMs);
+  const median = byFanOut[Math.floor((byFanOut.length - 1) / 2)];
+  const peakRssMb = Math.max(...samples.map((sample) => sample.peakRssMb));
+  const ratio = (valueMs) => `${(valueMs / idealMs).toFixed(2)}x ideal`;
+  const ms = (value) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
+  const rows = [
+    ['items x turns / async_limit', `${items} x ${TURNS_PER_ITEM} / ${limit}`],
+    ['model latency', `${latencyMs} ms`],
+    ['model requests (max in flight)', `${median.requests} (${median.maxInFlight})`],
+    ['ideal', ms(idealMs)],
+    ['fan-out task, every run', byFanOut.map((sample) => ms(sample.fanOutMs)).join(', ')],
+    ['median run:', ''],
+    ['wall time, whole run', `${ms(median.wallMs)}  (${ratio(median.wallMs)})`],
+    [
+      'wall time, fan-out task',
+      `${ms(median.fanOutMs)}  (${ratio(median.fanOutMs)}, toolbox start included)`,
+    ],
+    ['  toolbox start (to first item)', ms(median.toolboxStartMs)],
+    ['  items (first start to task end)', `${ms(median.itemsMs)}  (${ratio(median.itemsMs)})`],
+    [
+      'runner CPU (user + sys)',
+      `${ms(median.runnerCpuMs)}  (${ms(median.runnerUserMs)} + ${ms(median.runnerSystemMs)})`,
+    ],
+    ['runner CPU / items (start-up incl.)', `${(median.runnerCpuMs / items).toFixed(2)} ms`],
+    ['MCP server + shell CPU', ms(median.serversCpuMs)],
+    ['fake model server CPU', ms(median.fakeServerCpuMs)],
+    ['runner peak RSS (max of runs)', `${peakRssMb.toFixed(1)} MB`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+  console.log(
+    `fanout: ${runs} run(s), node ${process.version}, ${os.cpus().length} CPUs, load average ${load}`,
+  );
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`.trimEnd());
+
+  // The whole run adds process start-up, the shell task and exit (bench/startup.mjs
+  // measures start-up); the ideal describes the fan-out, so the target is judged there.
+  const fanOutRatio = median.fanOutMs / idealMs;
+  const checks = [
+    [
+      `fan-out wall time <= ${TARGETS.wallRatio}x ideal (median)`,
+      fanOutRatio <= TARGETS.wallRatio,
+      `${fanOutRatio.toFixed(2)}x`,
+    ],
+    [
+      `peak RSS <= ${TARGETS.peakRssMb} MB`,
+      peakRssMb <= TARGETS.peakRssMb,
+      `${peakRssMb.toFixed(1)} MB`,
+    ],
+  ];
+  for (const [label, ok, value] of checks) {
+    console.log(`target ${label} — ${value} ${ok ? 'PASS' : 'FAIL'}`);
+  }
+  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+}
+
+await main();

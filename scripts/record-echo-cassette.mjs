@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Re-records examples/cassettes/echo.jsonl, the cassette of the README's offline quickstart
+// (`taskflow run taskflow.taskflows.echo --replay examples/cassettes/echo.jsonl`).
+// A scripted OpenAI-compatible server on 127.0.0.1 plays the model: it calls the echo tool,
+// then reports what the tool returned. The real echo MCP server runs. Run after `npm run build`
+// whenever the echo example, the bundled personality or the system prompt changes.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cassette = path.join(root, 'examples/cassettes/echo.jsonl');
+
+function reply(body) {
+  const messages = body.messages ?? [];
+  const toolResult = messages.findLast((message) => message.role === 'tool');
+  if (!toolResult) {
+    return {
+      content: null,
+      tool_calls: [
+        {
+          index: 0,
+          id: 'call_demo_1',
+          type: 'function',
+          function: {
+            name: 'echo__echo',
+            arguments: JSON.stringify({ message: 'hello from taskflow' }),
+          },
+        },
+      ],
+      finish: 'tool_calls',
+    };
+  }
+  return { content: `The echo tool returned: "${toolResult.content}".`, finish: 'stop' };
+}
+
+const server = http.createServer((request, response) => {
+  let text = '';
+  request.on('data', (chunk) => (text += chunk));
+  request.on('end', () => {
+    const body = JSON.parse(text);
+    const { content, tool_calls, finish } = reply(body);
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const chunk = (delta, finishReason) =>
+      response.write(
+        `data: ${JSON.stringify({ id: 'chatcmpl-demo', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`,
+      );
+    chunk(
+      { role: 'assistant', ...(content ? { content } : {}), ...(tool_calls ? { tool_calls } : {}) },
+      null,
+    );
+    chunk({}, finish);
+    response.write(
+      `data: ${JSON.stringify({ id: 'chatcmpl-demo', object: 'chat.completion.chunk', created: 0, model: body.model, choices: [], usage: { prompt_tokens: 120, completion_tokens: 18, total_tokens: 138 } })}\n\n`,
+    );
+    response.end('data: [DONE]\n\n');
+  });
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address();
+fs.rmSync(cassette, { force: true });
+const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-record-'));
+// Asynchronous: this process also serves the model's requests.
+const child = spawn(
+  process.execPath,
+  [
+    path.join(root, 'bin/taskflow.js'),
+    'run',
+    'taskflow.taskflows.echo',
+    '--record',
+    cassette,
+    '--output',
+    'plain',
+  ],
+  {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: sandbox,
+      TASKFLOW_SESSION_DIR: path.join(sandbox, 'sessions'),
+      AI_API_ENDPOINT: `http://127.0.0.1:${port}/v1`,
+      TASKFLOW_DEFAULT_MODEL: 'openai/gpt-4.1',
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  },
+);
+const status = await new Promise((resolve) => child.on('close', resolve));
+server.close();
+fs.rmSync(sandbox, { recursive: true, force: true });
+if (status !== 0) process.exit(status ?? 1);
+process.stdout.write(
+  `recorded ${fs.readFileSync(cassette, 'utf8').trim().split('\n').length} exchanges to ${path.relative(root, cassette)}`,
+);
