@@ -94,5 +94,5 @@ server.close();
 fs.rmSync(sandbox, { recursive: true, force: true });
 if (status !== 0) process.exit(status ?? 1);
 process.stdout.write(
-  `recorded ${fs.readFileSync(cassette, 'utf8').trim().split('\n').length} exchanges to ${path.relative(root, cassette)}`,
+  `recorded ${fs.readFileSync(cassette, 'utf8').trim().split('\n').length} exchanges to ${path.relative(root, cassette)}\n`,
 );

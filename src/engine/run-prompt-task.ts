@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { PersonalityDefinition, TaskDefinition } from '../definitions/types.js';
 import { emitEvent } from '../events.js';
 import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
@@ -128,6 +129,8 @@ export async function runPromptTask(
   });
   const cancelSiblings = new AbortController();
   const signal = AbortSignal.any([io.signal, cancelSiblings.signal]);
+  // Every in-flight request and tool call of the task listens on it (async_limit of them).
+  setMaxListeners(0, signal);
   try {
     const context: PromptTaskContext = {
       task,

@@ -23,6 +23,8 @@ export class JournalWriter {
   readonly existing: JournalContents;
   #fd: number | undefined;
   #nextSeq: number;
+  /** The coalesced fsync of the current event-loop turn, when one is scheduled. */
+  #pendingSync: Promise<void> | undefined;
 
   private constructor(filePath: string, fd: number, existing: JournalContents) {
     this.path = filePath;
@@ -53,7 +55,10 @@ export class JournalWriter {
   /**
    * Stamps `seq` and `at`, moves a result larger than 64 KiB of JSON to a side file
    * (`results/<task>.json`, `results/<task>-<item>.json`), and appends the record with one
-   * write. Durable only after `sync()` (or `{ sync: true }`).
+   * write. With `{ sync: true }` (task, item and turn boundaries) an fsync is scheduled:
+   * one per event-loop turn however many boundaries it saw, run off the main thread;
+   * `durable()` resolves once it is done. The write itself is visible to a reader (and
+   * survives a crash of this process) as soon as `append` returns.
    *
    * @returns the record as written
    * @throws TaskflowError 'io' when the write fails, 'internal' after close()
@@ -77,11 +82,28 @@ export class JournalWriter {
       });
     }
     this.#nextSeq++;
-    if (options.sync) this.sync();
+    if (options.sync) void this.durable();
     return record;
   }
 
-  /** Flushes appended records to disk (call at task, item and turn boundaries). */
+  /**
+   * Resolves when everything appended so far is on disk. Concurrent callers in one
+   * event-loop turn share a single asynchronous fsync (fan-out items commit turns at
+   * the same time); fsync failures are reported, never thrown at a later append.
+   */
+  durable(): Promise<void> {
+    this.#pendingSync ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        this.#pendingSync = undefined;
+        const fd = this.#fd;
+        if (fd === undefined) return resolve();
+        fs.fsync(fd, () => resolve());
+      });
+    });
+    return this.#pendingSync;
+  }
+
+  /** Flushes appended records to disk now, blocking (tests, close). */
   sync(): void {
     fs.fsyncSync(this.#openFd());
   }

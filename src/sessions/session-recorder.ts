@@ -157,7 +157,7 @@ export class SessionRecorder implements RunRecorder {
           }),
           { sync: true },
         );
-        return Promise.resolve();
+        return journal.durable();
       },
       toolIntent: (intent) => {
         // Durable before the call leaves: an intent lost to a crash would let a resume run a
@@ -173,7 +173,7 @@ export class SessionRecorder implements RunRecorder {
           }),
           { sync: true },
         );
-        return Promise.resolve();
+        return journal.durable();
       },
       toolResult: (result) => {
         journal.append(
@@ -188,7 +188,7 @@ export class SessionRecorder implements RunRecorder {
           }),
           { sync: true },
         );
-        return Promise.resolve();
+        return journal.durable();
       },
     };
   }

@@ -64,15 +64,26 @@ describe('journal', () => {
     writer.close();
   });
 
-  it('fsyncs at sync() and on { sync: true }', () => {
+  it('fsyncs at sync(), and once per event-loop turn for { sync: true } boundaries', async () => {
     const writer = JournalWriter.open(journalPath());
     const fsyncSync = vi.spyOn(fs, 'fsyncSync');
+    const fsync = vi.spyOn(fs, 'fsync');
     writer.append(intent('a'));
     expect(fsyncSync).not.toHaveBeenCalled();
     writer.sync();
     expect(fsyncSync).toHaveBeenCalledTimes(1);
+    // Three boundaries in one turn (concurrent items committing turns) share one fsync,
+    // off the main thread; durable() resolves after it.
     writer.append(intent('b'), { sync: true });
-    expect(fsyncSync).toHaveBeenCalledTimes(2);
+    writer.append(intent('c'), { sync: true });
+    writer.append(intent('d'), { sync: true });
+    expect(fsync).not.toHaveBeenCalled();
+    await writer.durable();
+    expect(fsync).toHaveBeenCalledTimes(1);
+    writer.append(intent('e'), { sync: true });
+    await writer.durable();
+    expect(fsync).toHaveBeenCalledTimes(2);
+    expect(fsyncSync).toHaveBeenCalledTimes(1);
     writer.close();
   });
 
