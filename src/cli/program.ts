@@ -1,4 +1,11 @@
-import { Argument, Command, InvalidArgumentError } from 'commander';
+import { Argument, Command } from 'commander';
+import {
+  collect,
+  parsePositiveInteger,
+  withRunningOptions,
+  withSearchPaths,
+  withSessionDir,
+} from './command-options.js';
 import { packageVersion, type RuntimeContext } from './runtime-context.js';
 
 const COMPAT_HELP = `
@@ -10,18 +17,6 @@ Compatibility with seclab-taskflow-agent:
 
 Exit codes: 0 ok, 1 task failed, 2 usage or invalid definitions, 69 quota exhausted,
 75 stopped but resumable, 78 configuration error, 130 interrupted.`;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parsePositiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new InvalidArgumentError('expected a whole number >= 1');
-  }
-  return number;
-}
 
 interface SessionsCliOptions {
   sessionDir?: string;
@@ -79,104 +74,91 @@ export function buildProgram(context: RuntimeContext): Command {
       writeErr: (text) => context.stderr.write(text),
     });
 
-  program
-    .command('run')
-    .description('run a taskflow')
-    .argument('<taskflow>', 'taskflow: dotted import path or file path')
-    .option('-g, --global <KEY=VALUE>', 'override a taskflow global (repeatable)', collect, [])
-    .option('-m, --model-config <ref>', "use this model config instead of the taskflow's")
-    .option('--headless', 'auto-approve tools listed under confirm for every task')
-    .option('--output <mode>', 'tty | plain | jsonl')
-    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
-    .option(
-      '--session-dir <dir>',
-      'where sessions live (default $TASKFLOW_SESSION_DIR, else the data dir)',
-    )
-    .option('--record <file>', 'record every model exchange to a JSONL cassette')
-    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
-    .action(async (taskflow: string, options: RunCliOptions) => {
-      const { runCommand } = await import('./commands/run.js');
-      process.exitCode = await runCommand(context, taskflow, options);
-    });
+  withSessionDir(
+    withRunningOptions(
+      program
+        .command('run')
+        .description('run a taskflow')
+        .argument('<taskflow>', 'taskflow: dotted import path or file path')
+        .option('-g, --global <KEY=VALUE>', 'override a taskflow global (repeatable)', collect, [])
+        .option('-m, --model-config <ref>', "use this model config instead of the taskflow's"),
+    ),
+  ).action(async (taskflow: string, options: RunCliOptions) => {
+    const { runCommand } = await import('./commands/run.js');
+    process.exitCode = await runCommand(context, taskflow, options);
+  });
 
-  program
-    .command('resume')
-    .description('continue a checkpointed session')
-    .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
-    .option('--force', 'resume even though files changed (at task granularity)')
-    .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
-    .option('-g, --global <KEY=VALUE>', 'refused: a resumed run keeps its globals', collect, [])
-    .option('--headless', 'auto-approve tools listed under confirm for every task')
-    .option('--output <mode>', 'tty | plain | jsonl')
-    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
-    .option(
-      '--session-dir <dir>',
-      'where sessions live (default $TASKFLOW_SESSION_DIR, else the data dir)',
-    )
-    .option('--record <file>', 'record every model exchange to a JSONL cassette')
-    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
-    .action(async (id: string, options: ResumeCliOptions) => {
-      const { resumeCommand } = await import('./commands/resume.js');
-      process.exitCode = await resumeCommand(context, id, options);
-    });
+  withSessionDir(
+    withRunningOptions(
+      program
+        .command('resume')
+        .description('continue a checkpointed session')
+        .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
+        .option('--force', 'resume even though files changed (at task granularity)')
+        .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
+        .option(
+          '-g, --global <KEY=VALUE>',
+          'refused: a resumed run keeps its globals',
+          collect,
+          [],
+        ),
+    ),
+  ).action(async (id: string, options: ResumeCliOptions) => {
+    const { resumeCommand } = await import('./commands/resume.js');
+    process.exitCode = await resumeCommand(context, id, options);
+  });
 
   const sessions = program.command('sessions').description('inspect and delete sessions');
-  sessions
-    .command('list')
-    .description('list sessions: id, status, tasks done/total, updated time, taskflow')
-    .option('--session-dir <dir>', 'where sessions live')
-    .option('--json', 'print JSON')
-    .action(async (options: SessionsCliOptions) => {
-      const { sessionsListCommand } = await import('./commands/sessions.js');
-      process.exitCode = sessionsListCommand(context, options);
-    });
-  sessions
-    .command('show')
-    .description('show a session manifest: status, per-task status, usage, retries')
-    .argument('<session-id>', 'session id or prefix')
-    .option('--session-dir <dir>', 'where sessions live')
-    .option('--json', 'print the raw manifest')
-    .action(async (id: string, options: SessionsCliOptions) => {
-      const { sessionsShowCommand } = await import('./commands/sessions.js');
-      process.exitCode = sessionsShowCommand(context, id, options);
-    });
-  sessions
-    .command('rm')
-    .description('delete a session')
-    .argument('<session-id>', 'session id or prefix')
-    .option('--session-dir <dir>', 'where sessions live')
-    .action(async (id: string, options: SessionsCliOptions) => {
-      const { sessionsRemoveCommand } = await import('./commands/sessions.js');
-      process.exitCode = sessionsRemoveCommand(context, id, options);
-    });
+  withSessionDir(
+    sessions
+      .command('list')
+      .description('list sessions: id, status, tasks done/total, updated time, taskflow')
+      .option('--json', 'print JSON'),
+  ).action(async (options: SessionsCliOptions) => {
+    const { sessionsListCommand } = await import('./commands/sessions.js');
+    process.exitCode = sessionsListCommand(context, options);
+  });
+  withSessionDir(
+    sessions
+      .command('show')
+      .description('show a session manifest: status, per-task status, usage, retries')
+      .argument('<session-id>', 'session id or prefix')
+      .option('--json', 'print the raw manifest'),
+  ).action(async (id: string, options: SessionsCliOptions) => {
+    const { sessionsShowCommand } = await import('./commands/sessions.js');
+    process.exitCode = sessionsShowCommand(context, id, options);
+  });
+  withSessionDir(
+    sessions
+      .command('rm')
+      .description('delete a session')
+      .argument('<session-id>', 'session id or prefix'),
+  ).action(async (id: string, options: SessionsCliOptions) => {
+    const { sessionsRemoveCommand } = await import('./commands/sessions.js');
+    process.exitCode = sessionsRemoveCommand(context, id, options);
+  });
 
-  program
-    .command('ask')
-    .description('run one agent with a personality on a prompt')
-    .argument('<personality>', 'personality: dotted import path or file path')
-    .argument('<prompt...>', 'the prompt')
-    .option('-m, --model-config <ref>', 'model config to resolve --model through')
-    .option(
-      '--model <name>',
-      'model (a model config key or a literal id; default $TASKFLOW_DEFAULT_MODEL)',
-    )
-    .option('--headless', 'auto-approve tools listed under confirm')
-    .option('--max-steps <n>', 'maximum model turns', parsePositiveInteger)
-    .option('--record <file>', 'record every model exchange to a JSONL cassette')
-    .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)')
-    .option('--output <mode>', 'tty | plain | jsonl')
-    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
-    .action(async (personality: string, prompt: string[], options: AskCliOptions) => {
-      const { askCommand } = await import('./commands/ask.js');
-      process.exitCode = await askCommand(context, personality, prompt, options);
-    });
+  withRunningOptions(
+    program
+      .command('ask')
+      .description('run one agent with a personality on a prompt')
+      .argument('<personality>', 'personality: dotted import path or file path')
+      .argument('<prompt...>', 'the prompt')
+      .option('-m, --model-config <ref>', 'model config to resolve --model through')
+      .option(
+        '--model <name>',
+        'model (a model config key or a literal id; default $TASKFLOW_DEFAULT_MODEL)',
+      )
+      .option('--max-steps <n>', 'maximum model turns', parsePositiveInteger),
+  ).action(async (personality: string, prompt: string[], options: AskCliOptions) => {
+    const { askCommand } = await import('./commands/ask.js');
+    process.exitCode = await askCommand(context, personality, prompt, options);
+  });
 
-  program
-    .command('validate')
+  withSearchPaths(program.command('validate'))
     .description('load, validate and cross-check files without calling any model')
     .argument('<ref-or-file...>', 'dotted import paths or file paths')
     .option('--strict', 'treat warnings (unknown fields, unknown models) as errors')
-    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
     .option('--json', 'print the issues as JSON')
     .action(
       async (
@@ -188,8 +170,7 @@ export function buildProgram(context: RuntimeContext): Command {
       },
     );
 
-  program
-    .command('list')
+  withSearchPaths(program.command('list'))
     .description(
       'list taskflows, personalities, toolboxes, prompts and model configs on the search path',
     )
@@ -202,7 +183,6 @@ export function buildProgram(context: RuntimeContext): Command {
         'model_config',
       ]),
     )
-    .option('--path <dir>', 'extra search root for import paths (repeatable)', collect, [])
     .option('--json', 'print JSON')
     .action(async (kind: string | undefined, options: { path: string[]; json?: boolean }) => {
       const { listCommand } = await import('./commands/list.js');
