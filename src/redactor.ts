@@ -28,9 +28,15 @@ export class Redactor {
     return text.replace(this.pattern, REDACTED);
   }
 
-  /** Redact every string inside a JSON-like value (returns a copy). */
+  /**
+   * Redact every string inside a JSON-like value: a redacted copy when it held a secret,
+   * else the value itself (most values hold none, and parsing each back cost CPU per record).
+   */
   redactValue<T>(value: T): T {
     if (this.secrets.size === 0) return value;
-    return JSON.parse(this.redact(JSON.stringify(value))) as T;
+    const text = JSON.stringify(value);
+    if (text === undefined) return value;
+    const redacted = this.redact(text);
+    return redacted === text ? value : (JSON.parse(redacted) as T);
   }
 }

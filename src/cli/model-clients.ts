@@ -28,24 +28,32 @@ export function resilienceOverridesOf(target: ModelTarget): ResilienceOverrides 
 /**
  * Builds the client for a model target: the HTTP client with the watchdog timeouts of its
  * resilience settings, or a cassette recorder/replayer around it. One replayer serves the
- * whole run (the recorded exchanges are consumed once each).
+ * whole run (the recorded exchanges are consumed once each). HTTP clients are stateless
+ * between requests, so targets that agree on everything the client uses share one (and
+ * with it one SDK client) instead of building one per item.
  */
 export function modelClientFactory(
   options: ModelClientOptions,
 ): (target: ModelTarget) => ModelClient {
   let replayer: ReplayingClient | undefined;
+  const httpClients = new Map<string, ModelClient>();
   return (target) => {
     if (options.replay) {
       replayer ??= new ReplayingClient(options.replay, target.apiType);
       return replayer;
     }
     const overrides = resilienceOverridesOf(target);
-    const client = createModelClient(target, {
-      timeouts: {
-        ...(overrides?.headersTimeoutMs !== undefined && { headersMs: overrides.headersTimeoutMs }),
-        ...(overrides?.idleTimeoutMs !== undefined && { idleMs: overrides.idleTimeoutMs }),
-      },
-    });
+    const timeouts = {
+      ...(overrides?.headersTimeoutMs !== undefined && { headersMs: overrides.headersTimeoutMs }),
+      ...(overrides?.idleTimeoutMs !== undefined && { idleMs: overrides.idleTimeoutMs }),
+    };
+    const { apiType, endpoint, token, tokenVariable } = target;
+    const key = JSON.stringify([apiType, endpoint, token, tokenVariable, timeouts]);
+    let client = httpClients.get(key);
+    if (client === undefined) {
+      client = createModelClient(target, { timeouts });
+      httpClients.set(key, client);
+    }
     return options.record
       ? new RecordingClient(client, options.record, (text) => options.redactor.redact(text))
       : client;

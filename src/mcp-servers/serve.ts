@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 
 /** How a bundled server is reached: stdio (default) or streamable HTTP at `/mcp`. */
@@ -114,6 +114,10 @@ async function serveStreamable(
   serveArguments: Extract<ServeArguments, { transport: 'streamable' }>,
   options: ServeOptions,
 ): Promise<void> {
+  // Imported here, not at the top: it pulls in an HTTP framework (~50 ms of start-up) that
+  // stdio servers, the common case, never use.
+  const { StreamableHTTPServerTransport } =
+    await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const sessions = new Map<string, Session>();
   const loopbackOnly = isLoopback(serveArguments.host);
 

@@ -26,6 +26,7 @@ export class AttemptWatchdog {
   readonly #timeouts: WatchdogTimeouts;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #onCallerAbort = () => this.#stop('cancelled');
+  readonly #onBodyChunk = () => void this.#idleTimer?.refresh();
   #headersTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #stopReason: StopReason | undefined;
@@ -57,25 +58,26 @@ export class AttemptWatchdog {
     return this.#headersReceived;
   }
 
-  /** Wraps `fetch` so headers stop the headers watchdog and every body chunk feeds the idle one. */
+  /**
+   * Wraps `fetch` so headers stop the headers watchdog and every body chunk feeds the idle one.
+   *
+   * A successful response keeps its own body stream, whose async iterator is watched: that is
+   * how the openai SDK reads a stream (`Stream.fromSSEResponse`), and it spares a
+   * TransformStream and a second `Response` per attempt. An error response is read with
+   * `text()`, which bypasses that iterator, so its body (like a body without an async
+   * iterator) is piped through a watcher instead.
+   */
   wrapFetch(fetchImplementation: Fetch): Fetch {
     return async (input, init) => {
       const response = await fetchImplementation(input, init);
       this.#onHeaders();
-      if (response.body === null || nullBodyStatuses.has(response.status)) return response;
-      const watched = response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform: (chunk, controller) => {
-            this.#idleTimer?.refresh();
-            controller.enqueue(chunk);
-          },
-        }),
-      );
-      return new Response(watched, {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
+      const body = response.body;
+      if (body === null || nullBodyStatuses.has(response.status)) return response;
+      if (response.ok && typeof body[Symbol.asyncIterator] === 'function') {
+        watchIteration(body, this.#onBodyChunk);
+        return response;
+      }
+      return watchedCopy(response, body, this.#onBodyChunk);
     };
   }
 
@@ -101,4 +103,50 @@ export class AttemptWatchdog {
     clearTimeout(this.#idleTimer);
     this.#controller.abort();
   }
+}
+
+/**
+ * Makes `for await (const chunk of body)` call `onChunk` for every chunk read. Only this
+ * stream instance changes; `getReader()` and the response's `text()` / `json()` stay as
+ * they were (and do not feed the watchdog).
+ */
+function watchIteration(body: ReadableStream<Uint8Array>, onChunk: () => void): void {
+  const iterate = body[Symbol.asyncIterator].bind(body);
+  Object.defineProperty(body, Symbol.asyncIterator, {
+    configurable: true,
+    value: (): AsyncIterableIterator<Uint8Array> => {
+      const source = iterate();
+      const watched: AsyncIterableIterator<Uint8Array> = {
+        next: () =>
+          source.next().then((result) => {
+            if (result.done !== true) onChunk();
+            return result;
+          }),
+        return: () => source.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+        [Symbol.asyncIterator]: () => watched,
+      };
+      return watched;
+    },
+  });
+}
+
+/** A copy of `response` whose body passes every chunk by `onChunk`, however it is read. */
+function watchedCopy(
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+  onChunk: () => void,
+): Response {
+  const watched = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform: (chunk, controller) => {
+        onChunk();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(watched, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }

@@ -1,39 +1,28 @@
+import type OpenAI from 'openai';
 import { ChatReplyCollector, chatCompletionsBody } from './chat-completions-wire.js';
-import { resolveClientOptions, sdkClientFor } from './openai-client-options.js';
-import type { OpenAiClientOptions, ResolvedClientOptions } from './openai-client-options.js';
-import { runStreamedAttempt } from './run-streamed-attempt.js';
-import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from './types.js';
+import { StreamingModelClient } from './streaming-model-client.js';
+import type { ModelRequest } from './types.js';
 
 /**
  * `ModelClient` over `POST {endpoint}/chat/completions`, always streamed with usage.
- * One call is one attempt: it never retries and throws only classified `ModelError`s
- * (see `runStreamedAttempt` for which outcome becomes which class).
+ * One call is one attempt (see `StreamingModelClient`).
  */
-export class ChatCompletionsClient implements ModelClient {
+export class ChatCompletionsClient extends StreamingModelClient<ChatReplyCollector> {
   readonly apiType = 'chat_completions' as const;
-  readonly #options: ResolvedClientOptions;
 
-  constructor(options: OpenAiClientOptions) {
-    this.#options = resolveClientOptions(options);
+  protected override createCollector(
+    onTextDelta: ((text: string) => void) | undefined,
+  ): ChatReplyCollector {
+    return new ChatReplyCollector(onTextDelta);
   }
 
-  get endpoint(): string {
-    return this.#options.endpoint;
-  }
-
-  async complete(request: ModelRequest, options: CompleteOptions = {}): Promise<ModelResponse> {
-    const collector = new ChatReplyCollector(options.onTextDelta);
-    const settings = {
-      ...this.#options,
-      model: request.model,
-      ...(options.signal !== undefined && { signal: options.signal }),
-    };
-    return runStreamedAttempt(settings, collector, async (io) => {
-      const client = sdkClientFor(this.#options, io.fetch);
-      const stream = await client.chat.completions.create(chatCompletionsBody(request), {
-        signal: io.signal,
-      });
-      for await (const chunk of stream) collector.add(chunk);
-    });
+  protected override async streamReply(
+    sdk: OpenAI,
+    request: ModelRequest,
+    collector: ChatReplyCollector,
+    requestOptions: OpenAI.RequestOptions,
+  ): Promise<void> {
+    const stream = await sdk.chat.completions.create(chatCompletionsBody(request), requestOptions);
+    for await (const chunk of stream) collector.add(chunk);
   }
 }

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { TaskflowError } from '../errors.js';
 import type { Fetch, WatchdogTimeouts } from './attempt-watchdog.js';
 import { DEFAULT_TIMEOUTS } from './attempt-watchdog.js';
 
@@ -33,14 +34,19 @@ export function resolveClientOptions(options: OpenAiClientOptions): ResolvedClie
   };
 }
 
+/** Key of the `fetchOptions` entry that carries an attempt's watched `fetch`. */
+const ATTEMPT_FETCH = Symbol('taskflow.attemptFetch');
+
 /**
- * An SDK client for one attempt. A fresh client per attempt carries that attempt's watched
- * `fetch`; construction is cheap next to a request. `maxRetries: 0` because our request loop
- * owns every retry; the SDK timeout is only a backstop behind our headers watchdog; the
- * organization/project options are pinned so the SDK reads nothing from the environment
- * that would change the request.
+ * An SDK client shared by every attempt of a model client (building one per attempt cost
+ * more CPU than its request). Its `fetch` forwards each request to the watched `fetch` of
+ * the attempt that sent it, named in that request's `fetchOptions` (see
+ * `attemptRequestOptions`). `maxRetries: 0` because our request loop owns every retry; the
+ * SDK timeout is only a backstop behind our headers watchdog; the organization/project
+ * options are pinned so the SDK reads nothing from the environment that would change the
+ * request.
  */
-export function sdkClientFor(options: ResolvedClientOptions, fetch: Fetch): OpenAI {
+export function createSdkClient(options: ResolvedClientOptions): OpenAI {
   return new OpenAI({
     baseURL: options.endpoint,
     apiKey: options.token,
@@ -48,6 +54,30 @@ export function sdkClientFor(options: ResolvedClientOptions, fetch: Fetch): Open
     project: null,
     maxRetries: 0,
     timeout: Math.ceil(options.timeouts.headersMs) + 60_000,
-    fetch,
+    fetch: forwardToAttempt,
   });
+}
+
+/**
+ * Per-request SDK options of one attempt: its signal, and its watched `fetch` in
+ * `fetchOptions`, which the SDK hands to `fetch` with the rest of the request init.
+ */
+export function attemptRequestOptions(io: {
+  readonly signal: AbortSignal;
+  readonly fetch: Fetch;
+}): OpenAI.RequestOptions {
+  const fetchOptions = { [ATTEMPT_FETCH]: io.fetch } as NonNullable<
+    OpenAI.RequestOptions['fetchOptions']
+  >;
+  return { signal: io.signal, fetchOptions };
+}
+
+/** @throws TaskflowError 'internal' when a request carries no attempt (the SDK dropped it). */
+function forwardToAttempt(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const attemptFetch = (init as { [ATTEMPT_FETCH]?: Fetch } | undefined)?.[ATTEMPT_FETCH];
+  if (attemptFetch === undefined) {
+    const message = 'model request without its attempt: the openai SDK dropped fetchOptions';
+    return Promise.reject(new TaskflowError('internal', message));
+  }
+  return attemptFetch(input, init);
 }

@@ -1,38 +1,29 @@
-import { resolveClientOptions, sdkClientFor } from './openai-client-options.js';
-import type { OpenAiClientOptions, ResolvedClientOptions } from './openai-client-options.js';
+import type OpenAI from 'openai';
 import { ResponsesReplyCollector, responsesBody } from './responses-wire.js';
-import { runStreamedAttempt } from './run-streamed-attempt.js';
-import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from './types.js';
+import { StreamingModelClient } from './streaming-model-client.js';
+import type { ModelRequest } from './types.js';
 
 /**
  * `ModelClient` over `POST {endpoint}/responses`, streamed, stateless (`store: false`).
- * One call is one attempt: it never retries and throws only classified `ModelError`s
- * (see `runStreamedAttempt`). In-band `error` / `response.failed` events are classified
- * like HTTP errors without a status.
+ * One call is one attempt (see `StreamingModelClient`). In-band `error` / `response.failed`
+ * events are classified like HTTP errors without a status.
  */
-export class ResponsesClient implements ModelClient {
+export class ResponsesClient extends StreamingModelClient<ResponsesReplyCollector> {
   readonly apiType = 'responses' as const;
-  readonly #options: ResolvedClientOptions;
 
-  constructor(options: OpenAiClientOptions) {
-    this.#options = resolveClientOptions(options);
+  protected override createCollector(
+    onTextDelta: ((text: string) => void) | undefined,
+  ): ResponsesReplyCollector {
+    return new ResponsesReplyCollector(onTextDelta);
   }
 
-  get endpoint(): string {
-    return this.#options.endpoint;
-  }
-
-  async complete(request: ModelRequest, options: CompleteOptions = {}): Promise<ModelResponse> {
-    const collector = new ResponsesReplyCollector(options.onTextDelta);
-    const settings = {
-      ...this.#options,
-      model: request.model,
-      ...(options.signal !== undefined && { signal: options.signal }),
-    };
-    return runStreamedAttempt(settings, collector, async (io) => {
-      const client = sdkClientFor(this.#options, io.fetch);
-      const stream = await client.responses.create(responsesBody(request), { signal: io.signal });
-      for await (const event of stream) collector.add(event);
-    });
+  protected override async streamReply(
+    sdk: OpenAI,
+    request: ModelRequest,
+    collector: ResponsesReplyCollector,
+    requestOptions: OpenAI.RequestOptions,
+  ): Promise<void> {
+    const stream = await sdk.responses.create(responsesBody(request), requestOptions);
+    for await (const event of stream) collector.add(event);
   }
 }
