@@ -1,7 +1,7 @@
 import { emitEvent, type ToolCallStatus } from '../events.js';
 import { isTaskflowError } from '../errors.js';
 import type { ToolCall } from '../model/types.js';
-import { handoffToolName } from './tool-names.js';
+import { handoffTargetOf, handoffToolName } from './tool-names.js';
 import type { ToolRouter } from './tool-router.js';
 import type { AgentRunInput, ToolResultRecord } from './types.js';
 
@@ -53,7 +53,7 @@ export async function executeToolCall(
   handoffTargets: readonly string[],
 ): Promise<ToolCallAnswer> {
   const { location } = input;
-  const target = handoffTargets.find((agent) => handoffToolName(agent) === call.name);
+  const target = handoffTargetOf(call.name, handoffTargets);
   if (target !== undefined) {
     return {
       content: `Transferred to ${target}. ${target} continues the conversation.`,

@@ -51,6 +51,11 @@ export function handoffToolName(agent: string): string {
     : withHash(name, { toolbox: HANDOFF_PREFIX, tool: agent });
 }
 
+/** The agent a tool call hands off to, when its name is one of `targets`' handoff tools. */
+export function handoffTargetOf(toolName: string, targets: readonly string[]): string | undefined {
+  return targets.find((agent) => handoffToolName(agent) === toolName);
+}
+
 /**
  * Names exposed to the model for (toolbox, tool) pairs. Deterministic and independent of
  * order: the same pairs always get the same names (resume relies on it). Names that would

@@ -1,7 +1,7 @@
 import type { ConversationItem, ToolCall } from '../model/types.js';
 import { executeToolCall, type ToolCallAnswer } from './execute-tool-call.js';
 import { isRerunnable } from '../toolbox/tool-failure-messages.js';
-import { handoffToolName } from './tool-names.js';
+import { handoffTargetOf } from './tool-names.js';
 import type { AgentPersona, AgentRunInput } from './types.js';
 
 /** The model receives this for a call that may have run before a crash (sessions.md). */
@@ -30,8 +30,8 @@ export async function runToolRound(
   pending?: ReadonlyMap<string, { readonly hadIntent: boolean }>,
 ): Promise<ToolRoundResult> {
   // Only the first handoff of a turn (in call order) takes effect; later ones are told so.
-  const handoffIndex = calls.findIndex((call) =>
-    handoffTargets.some((target) => handoffToolName(target) === call.name),
+  const handoffIndex = calls.findIndex(
+    (call) => handoffTargetOf(call.name, handoffTargets) !== undefined,
   );
   let repairs = 0;
   const answers = await Promise.all(
@@ -41,7 +41,7 @@ export async function runToolRound(
       let answer: ToolCallAnswer;
       const routed = active.router.lookup(call.name);
       const rerunnable = isRerunnable(routed?.annotations);
-      const isHandoff = handoffTargets.some((target) => handoffToolName(target) === call.name);
+      const isHandoff = handoffTargetOf(call.name, handoffTargets) !== undefined;
       if (isHandoff && index !== handoffIndex) {
         answer = {
           content: 'error: not transferred; the conversation was already transferred in this turn.',
