@@ -4,6 +4,7 @@ import type { ToolCall } from '../model/types.js';
 import { handoffTargetOf, handoffToolName } from './tool-names.js';
 import type { ToolRouter } from './tool-router.js';
 import type { AgentRunInput, ToolResultRecord } from './types.js';
+import { preview } from '../text-preview.js';
 
 export const APPROVAL_REQUIRED_MESSAGE =
   'tool call not allowed: approval required (run headless to allow)';
@@ -30,10 +31,6 @@ export function parseArguments(text: string): Record<string, unknown> | undefine
   } catch {
     return undefined;
   }
-}
-
-function preview(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /**

@@ -1,13 +1,10 @@
 import { TaskflowError } from '../errors.js';
+import { preview } from '../text-preview.js';
 
 /** What the previous work produced, as repeat_prompt sees it. */
 export interface ResultSource {
   readonly text: string;
   readonly structuredContent?: unknown;
-}
-
-function preview(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Decode a result: structured content if present, else the text parsed as JSON (fences allowed). */

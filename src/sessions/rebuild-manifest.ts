@@ -9,8 +9,7 @@ import {
   type SessionStatus,
 } from './manifest.js';
 import { replayJournal, type TaskReplay } from './replay.js';
-
-const PREVIEW_CHARS = 200;
+import { preview } from '../text-preview.js';
 
 /**
  * A manifest rebuilt from the journal (manifest.json lost). Status: `succeeded` when every
@@ -105,8 +104,4 @@ function manifestTask(task: TaskReplay, knownName: string | undefined): Manifest
   }
   if (task.durationMs !== undefined) entry.durationMs = task.durationMs;
   return entry;
-}
-
-function preview(text: string): string {
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }

@@ -8,6 +8,7 @@ import type { ManifestTask } from './manifest.js';
 import { replayJournal, type ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
 import type { Session } from './session.js';
+import { preview } from '../text-preview.js';
 
 export interface SessionRecorderOptions {
   /** Removes secrets from anything written (tokens, values read with env()). */
@@ -26,11 +27,6 @@ function recordedError(error: Error | undefined): RecordedError | undefined {
     message: error.message,
     ...(classification?.errorClass && { class: classification.errorClass }),
   };
-}
-
-function preview(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /**
@@ -277,7 +273,9 @@ export class SessionRecorder implements RunRecorder {
   /** Publish an output preview in the manifest. */
   recordOutput(id: string, value: unknown): void {
     this.session.updateManifest((manifest) => {
-      manifest.outputs[id] = this.options.redact(preview(value));
+      manifest.outputs[id] = this.options.redact(
+        preview(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined')),
+      );
     });
   }
 
