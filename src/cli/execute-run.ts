@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { NUDGE_MESSAGE } from '../agent/run-agent.js';
 import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
 import { createResilienceRuntime } from '../engine/model-caller.js';
@@ -14,7 +13,7 @@ import { SessionRecorder } from '../sessions/session-recorder.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
 import { reportError } from './report-error.js';
-import { searchPaths, type RuntimeContext } from './runtime-context.js';
+import type { RuntimeContext } from './runtime-context.js';
 import { startRunningCommand } from './running-command.js';
 
 export interface ExecuteRunInput {
@@ -27,8 +26,6 @@ export interface ExecuteRunInput {
   readonly output?: string;
   readonly record?: string;
   readonly replay?: string;
-  /** `--path` flags of a new run (recorded with TASKFLOW_PATH so resume finds the same files). */
-  readonly searchPaths?: readonly string[];
   /** `resume --force`: continue at task granularity only. */
   readonly taskGranularity?: boolean;
   /** Messages to show once the reporter exists (definition warnings, changed files). */
@@ -73,14 +70,6 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   session.updateManifest((manifest) => {
     manifest.status = 'running';
     delete manifest.finishedAt;
-    // Where definitions were found and shell tasks run: a resume from another folder must
-    // still be the same run.
-    if (!input.resumed) {
-      manifest.workingDirectory ??= context.workingDirectory;
-      manifest.searchPaths ??= searchPaths(input.searchPaths ?? [], context.environment).map(
-        (entry) => path.resolve(context.workingDirectory, entry),
-      );
-    }
   });
   emitEvent(onEvent, {
     type: 'taskflow-start',

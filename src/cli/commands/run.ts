@@ -55,7 +55,6 @@ export async function runCommand(
     reference,
     globals,
     resumed: false,
-    searchPaths: options.path,
     headless: options.headless ?? false,
     ...(options.output !== undefined && { output: options.output }),
     ...(options.record !== undefined && { record: options.record }),
