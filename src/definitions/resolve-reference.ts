@@ -9,6 +9,12 @@ export interface SearchRoots {
   readonly workingDirectory: string;
   /** The runner's package root (holds taskflows/, personalities/, ...). */
   readonly bundleRoot: string;
+  /**
+   * Folders of the Python module search path where pip installs packages (see
+   * python-site-packages.ts). Called only when a name is found in no other root, so a
+   * name that resolves earlier never pays for finding them.
+   */
+  readonly pythonSitePackages?: () => readonly string[];
 }
 
 export type Resolution =
@@ -76,6 +82,24 @@ function findPackageRoot(segment: string, workingDirectory: string): string | un
   }
 }
 
+/**
+ * Roots for a pip-installed package named by the first segment, one per Python package
+ * folder, like an npm package root: `mypack.taskflows.flow` is `<site>/mypack/taskflows/flow`.
+ * Names under the bundle's prefixes never fall through to Python: a pip-installed
+ * seclab-taskflow-agent would answer for names the bundle lacks with files that need its
+ * Python servers, depending on which virtualenv happens to be active.
+ */
+function pythonRootsFor(segments: readonly string[], roots: SearchRoots): Root[] {
+  const [first, ...rest] = segments;
+  if (first === undefined || rest.length === 0 || !roots.pythonSitePackages) return [];
+  if ((BUNDLE_PREFIXES as readonly string[]).includes(first)) return [];
+  return roots.pythonSitePackages().map((folder) => ({
+    directory: path.join(folder, first),
+    segments: rest,
+    prefix: [first],
+  }));
+}
+
 function rootsFor(segments: readonly string[], roots: SearchRoots): Root[] {
   const result: Root[] = [];
   for (const directory of [...roots.searchPaths, roots.workingDirectory]) {
@@ -125,6 +149,25 @@ export function resolveReference(reference: string, roots: SearchRoots): Resolut
   }
   const lookedIn: string[] = [];
   const candidateRoots = rootsFor(segments, roots);
+  const found = firstHit(candidateRoots, lookedIn);
+  if (found) return found;
+  const pythonRoots = pythonRootsFor(segments, roots);
+  const foundInPython = firstHit(pythonRoots, lookedIn);
+  if (foundInPython) return foundInPython;
+  return {
+    ok: false,
+    reason: 'not found',
+    lookedIn,
+    suggestions: closestMatches(
+      reference,
+      existingNames([...candidateRoots, ...pythonRoots], segments.length),
+    ),
+  };
+}
+
+/** The first root holding the file (or a refusal of a link leaving its root); records
+ *  every candidate in `lookedIn`. Undefined when no root has it. */
+function firstHit(candidateRoots: readonly Root[], lookedIn: string[]): Resolution | undefined {
   for (const root of candidateRoots) {
     const base = path.join(root.directory, ...root.segments);
     lookedIn.push(`${base}${EXTENSIONS[0]}`);
@@ -143,12 +186,7 @@ export function resolveReference(reference: string, roots: SearchRoots): Resolut
       return { ok: true, filePath: real };
     }
   }
-  return {
-    ok: false,
-    reason: 'not found',
-    lookedIn,
-    suggestions: closestMatches(reference, existingNames(candidateRoots, segments.length)),
-  };
+  return undefined;
 }
 
 /** Dotted names of YAML files at the same depth as the reference, under every root. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   isFilePathReference,
   resolveReference,
@@ -216,5 +216,109 @@ describe('did-you-mean suggestions', () => {
 
   it('suggests nothing when nothing is close', () => {
     expect(failure('flows.zzzzzzzzzzzz').suggestions).toEqual([]);
+  });
+});
+
+describe('Python site-packages (pip-installed packs)', () => {
+  let site: string;
+  let otherSite: string;
+  let lookups: number;
+  let pythonRoots: SearchRoots;
+
+  beforeAll(() => {
+    site = path.join(base, 'venv/lib/python3.12/site-packages');
+    otherSite = path.join(base, 'user-site');
+    write('venv/lib/python3.12/site-packages/mypack/__init__.py', '');
+    write('venv/lib/python3.12/site-packages/mypack/taskflows/flow.yaml');
+    write('venv/lib/python3.12/site-packages/mypack/taskflows/only_yml.yml');
+    // a namespace package: no __init__.py anywhere
+    write('venv/lib/python3.12/site-packages/nspack/personalities/helper.yaml');
+    write('user-site/nspack/personalities/second.yaml');
+    write('user-site/nspack/personalities/helper.yaml');
+    write('user-site/my_flows/taskflows/shadowed.yaml');
+    write('venv/lib/python3.12/site-packages/seclab_taskflow_agent/personalities/extra.yaml');
+    write('elsewhere/secret.yaml');
+    fs.symlinkSync(
+      path.join(base, 'elsewhere/secret.yaml'),
+      path.join(site, 'mypack/taskflows/leak.yaml'),
+    );
+    pythonRoots = {
+      ...roots,
+      pythonSitePackages: () => {
+        lookups += 1;
+        return [site, otherSite];
+      },
+    };
+  });
+
+  beforeEach(() => {
+    lookups = 0;
+  });
+
+  it('resolves pkg.sub.name to <site>/pkg/sub/name.yaml', () => {
+    expect(resolved('mypack.taskflows.flow', pythonRoots)).toBe(
+      path.join(site, 'mypack/taskflows/flow.yaml'),
+    );
+    expect(resolved('mypack.taskflows.only_yml', pythonRoots)).toBe(
+      path.join(site, 'mypack/taskflows/only_yml.yml'),
+    );
+    expect(lookups).toBe(2);
+  });
+
+  it('finds namespace packages (no __init__.py), first site folder first', () => {
+    expect(resolved('nspack.personalities.helper', pythonRoots)).toBe(
+      path.join(site, 'nspack/personalities/helper.yaml'),
+    );
+    expect(resolved('nspack.personalities.second', pythonRoots)).toBe(
+      path.join(otherSite, 'nspack/personalities/second.yaml'),
+    );
+  });
+
+  it('does not look for site-packages when an earlier root has the name', () => {
+    expect(resolved('flows.cwd_only', pythonRoots)).toBe(
+      path.join(roots.workingDirectory, 'flows/cwd_only.yaml'),
+    );
+    expect(resolved('my_flows.taskflows.shadowed', pythonRoots)).toBe(
+      path.join(roots.workingDirectory, 'my_flows/taskflows/shadowed.yaml'),
+    );
+    expect(resolved('my-flows.taskflows.audit', pythonRoots)).toBe(
+      path.join(base, 'project/node_modules/my-flows/taskflows/audit.yaml'),
+    );
+    expect(resolved('taskflow.personalities.assistant', pythonRoots)).toBe(
+      path.join(base, 'bundle/personalities/assistant.yaml'),
+    );
+    expect(lookups).toBe(0);
+  });
+
+  it('never sends the bundle prefixes or one-part names to Python', () => {
+    expect(failure('seclab_taskflow_agent.personalities.extra', pythonRoots).reason).toBe(
+      'not found',
+    );
+    expect(failure('mypack', pythonRoots).reason).toBe('not found');
+    expect(lookups).toBe(0);
+  });
+
+  it('lists the site-packages candidates where it looked, and suggests names there', () => {
+    const miss = failure('mypack.taskflows.flwo', pythonRoots);
+    expect(miss.lookedIn).toEqual([
+      path.join(base, 'first/mypack/taskflows/flwo.yaml'),
+      path.join(roots.workingDirectory, 'relative-extra/mypack/taskflows/flwo.yaml'),
+      path.join(roots.workingDirectory, 'mypack/taskflows/flwo.yaml'),
+      path.join(site, 'mypack/taskflows/flwo.yaml'),
+      path.join(otherSite, 'mypack/taskflows/flwo.yaml'),
+    ]);
+    expect(miss.suggestions).toContain('mypack.taskflows.flow');
+    expect(lookups).toBe(1);
+  });
+
+  it('refuses a link that leaves the package folder', () => {
+    expect(failure('mypack.taskflows.leak', pythonRoots).reason).toMatch(
+      /is a link that leaves its root .*mypack$/,
+    );
+  });
+
+  it('refuses bad segments before looking anywhere', () => {
+    expect(failure('mypack..flow', pythonRoots).lookedIn).toEqual([]);
+    expect(lookups).toBe(0);
   });
 });
