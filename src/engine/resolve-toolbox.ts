@@ -7,6 +7,31 @@ import type { ResolvedToolbox } from '../toolbox/types.js';
 import type { RunnerInfo } from './runner-info.js';
 import type { EnvironmentMap } from './task-environment.js';
 
+/** What a toolbox field does when one of its values cannot be rendered at start. */
+export type UnrenderedValuePolicy = 'leave-out' | 'fail';
+
+/**
+ * The decision per field, taken from seclab-taskflow-agent's mcp_utils.py (the authority on
+ * what a seclab toolbox file means). A value fails to render mostly because an `env('X')`
+ * names an unset variable.
+ * - `env`: mcp_client_params catches the error for stdio and launched streamable servers,
+ *   deletes the key and starts the server, assuming its default configuration applies.
+ * - `optional_headers`: _resolve_headers deletes the header.
+ * - `headers`, `args`: swap_env's error is not caught, so the toolbox fails.
+ * - `command`, `url`, `cwd`: seclab does not render them; we do, and fail like `args`.
+ */
+export const UNRENDERED_VALUE_POLICY = {
+  env: 'leave-out',
+  optional_headers: 'leave-out',
+  headers: 'fail',
+  args: 'fail',
+  command: 'fail',
+  url: 'fail',
+  cwd: 'fail',
+} as const satisfies Record<string, UnrenderedValuePolicy>;
+
+type RenderedField = keyof typeof UNRENDERED_VALUE_POLICY;
+
 export interface ResolveToolboxOptions {
   /** Renderer whose env() sees the task environment. */
   readonly renderer: TemplateRenderer;
@@ -18,11 +43,21 @@ export interface ResolveToolboxOptions {
   readonly name: string;
   /** Extra template variables (globals, inputs). */
   readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Told about every `env` key or optional header left out (see UNRENDERED_VALUE_POLICY):
+   * the toolbox, the key and why, never a value.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
  * Render a toolbox definition's templates (args, env, cwd, url, headers) into the final
- * values the toolbox layer starts. Optional headers whose value renders empty are dropped.
+ * values the toolbox layer starts. An `env` key or optional header whose value cannot be
+ * rendered (an unset variable) is left out with a warning; an optional header that renders
+ * empty is left out silently.
+ *
+ * @throws TaskflowError 'template' naming the toolbox and the field, for a value that cannot
+ *   be rendered in a field whose policy is 'fail'
  */
 export function resolveToolbox(
   definition: ToolboxDefinition,
@@ -30,14 +65,22 @@ export function resolveToolbox(
 ): ResolvedToolbox {
   const params = definition.serverParams;
   const context = { ...options.context, runner: options.runner };
-  const render = (text: string, field: string): string => {
+  /** The rendered value; undefined when it cannot be rendered and `field` leaves it out. */
+  const render = (text: string, field: RenderedField, suffix = ''): string | undefined => {
+    const fieldPath = `server_params.${field}${suffix}`;
     try {
       return options.renderer.render(text, context, { templateName: definition.filePath });
     } catch (error) {
       if (!isTaskflowError(error)) throw error;
+      if (UNRENDERED_VALUE_POLICY[field] === 'leave-out') {
+        options.onWarning?.(
+          `toolbox "${definition.ref}" starts without ${fieldPath}: ${error.message}`,
+        );
+        return undefined;
+      }
       throw new TaskflowError(
         'template',
-        `toolbox "${definition.ref}" ${field}: ${error.message}`,
+        `toolbox "${definition.ref}" ${fieldPath}: ${error.message}`,
         {
           cause: error,
           filePath: definition.filePath,
@@ -46,32 +89,36 @@ export function resolveToolbox(
       );
     }
   };
-  const renderMap = (map: Readonly<Record<string, string>>, field: string) => {
+  // For the fields whose policy is 'fail': render throws rather than leave them out.
+  const required = (text: string, field: RenderedField, suffix = ''): string =>
+    render(text, field, suffix) ?? '';
+  const renderMap = (map: Readonly<Record<string, string>>, field: RenderedField) => {
     const result: Record<string, string> = {};
-    for (const [key, value] of Object.entries(map)) result[key] = render(value, `${field}.${key}`);
+    for (const [key, value] of Object.entries(map)) {
+      const rendered = render(value, field, `.${key}`);
+      if (rendered !== undefined) result[key] = rendered;
+    }
     return result;
   };
-  const env = renderMap(params.env, 'server_params.env');
-  const headers = renderMap(params.headers, 'server_params.headers');
+  const env = renderMap(params.env, 'env');
+  const headers = renderMap(params.headers, 'headers');
   for (const [key, value] of Object.entries(
-    renderMap(params.optionalHeaders, 'server_params.optional_headers'),
+    renderMap(params.optionalHeaders, 'optional_headers'),
   )) {
     if (value.trim() !== '') headers[key] = value;
   }
   const cwd =
     params.cwd === undefined
       ? undefined
-      : path.resolve(options.workingDirectory, render(params.cwd, 'server_params.cwd'));
+      : path.resolve(options.workingDirectory, required(params.cwd, 'cwd'));
   return {
     name: options.name,
     kind: params.kind,
-    ...(params.command !== undefined && {
-      command: render(params.command, 'server_params.command'),
-    }),
-    args: params.args.map((arg, index) => render(arg, `server_params.args[${index}]`)),
+    ...(params.command !== undefined && { command: required(params.command, 'command') }),
+    args: params.args.map((arg, index) => required(arg, 'args', `[${index}]`)),
     ...(cwd !== undefined && { cwd }),
     env: buildServerEnvironment(options.taskEnvironment, env, options.denylist),
-    ...(params.url !== undefined && { url: render(params.url, 'server_params.url') }),
+    ...(params.url !== undefined && { url: required(params.url, 'url') }),
     headers,
     timeoutMs: params.timeoutMs,
     connectTimeoutMs: params.connectTimeoutMs,

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
 import type { ToolboxResilienceOptions } from '../toolbox/types.js';
+import { checkPythonServerModule } from './check-python-server-module.js';
 import { resolveToolbox, uniqueToolboxNames } from './resolve-toolbox.js';
 import type { RunnerInfo } from './runner-info.js';
 import type { StartedToolbox } from './task-agents.js';
@@ -22,8 +23,8 @@ export interface StartTaskToolboxesInput {
   readonly signal?: AbortSignal;
   /**
    * Start retries, restart budget and clock (resilience.md "Tools"); the defaults are the
-   * spec's (5 s and 15 s between start attempts, 2 restarts). Warnings about retries and
-   * restarts go to `logger.warn` unless `onWarning` is given.
+   * spec's (5 s and 15 s between start attempts, 2 restarts). Warnings about retries,
+   * restarts and `env` keys left out go to `logger.warn` unless `onWarning` is given.
    */
   readonly resilience?: ToolboxResilienceOptions;
 }
@@ -37,9 +38,12 @@ export interface TaskToolboxes extends AsyncDisposable {
  * Start a task's toolboxes once, in parallel (all or nothing); a ref given twice starts
  * one server. A server that fails to start gets two more attempts (5 s, then 15 s later);
  * one that stops during the task is restarted (twice at most). Items, models and agents of
- * the task share these connections; `close()` stops them in reverse order.
+ * the task share these connections; `close()` stops them in reverse order. A toolbox that
+ * runs a known Python package's server (`python -m seclab_taskflow_agent…`) is checked
+ * first, so a missing package fails at once, naming the pip package.
  *
- * @throws TaskflowError 'toolbox-start' (after the retries) or 'cancelled'
+ * @throws TaskflowError 'toolbox-start' (after the retries; at once for a missing Python
+ *   package), 'template' (a value that must render does not) or 'cancelled'
  */
 export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promise<TaskToolboxes> {
   // The same ref twice (two agents, or a repeated list entry) is one server.
@@ -50,6 +54,8 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
     return definition;
   });
   const names = uniqueToolboxNames(definitions);
+  const onWarning =
+    input.resilience?.onWarning ?? ((message: string) => input.logger.warn(message));
   const resolved = definitions.map((definition, index) =>
     resolveToolbox(definition, {
       renderer: input.renderer,
@@ -59,14 +65,17 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
       workingDirectory: input.workingDirectory,
       name: names[index] ?? definition.shortName,
       context: input.context,
+      onWarning,
     }),
   );
+  const signalOption = input.signal ? { signal: input.signal } : {};
+  await Promise.all(resolved.map((toolbox) => checkPythonServerModule(toolbox, signalOption)));
   let set: ToolboxSet | undefined;
   if (resolved.length > 0) {
     set = await connectToolboxes(resolved, {
       onWarning: (message) => input.logger.warn(message),
       ...input.resilience,
-      ...(input.signal && { signal: input.signal }),
+      ...signalOption,
       logger: (line) => input.logger.debug(line),
     });
   }

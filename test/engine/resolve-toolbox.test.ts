@@ -82,3 +82,49 @@ describe('resolveToolbox', () => {
     expect(Object.keys(resolved.headers).sort()).toEqual(['Authorization', 'X-Mode']);
   });
 });
+
+describe('resolveToolbox with unset variables (UNRENDERED_VALUE_POLICY)', () => {
+  const renderer = createTemplateRenderer({
+    environment: { SET: 'yes' },
+    resolvePrompt: () => {
+      throw new Error('no prompts here');
+    },
+  });
+  const options = {
+    renderer,
+    taskEnvironment: {},
+    denylist: [],
+    runner: { node: '/bin/node', root: '/pkg' },
+    workingDirectory: '/work',
+    name: 'probe',
+  };
+
+  it('leaves out env keys and optional headers, telling onWarning which and why', () => {
+    const warnings: string[] = [];
+    const resolved = resolveToolbox(
+      toolbox('probe', {
+        kind: 'streamable',
+        url: 'http://127.0.0.1:9/mcp',
+        env: { KEPT: "{{ env('SET') }}", DROPPED: "{{ env('UNSET') }}" },
+        optionalHeaders: { 'X-Kept': "{{ env('SET') }}", 'X-Dropped': "{{ env('UNSET') }}" },
+      }),
+      { ...options, onWarning: (message) => warnings.push(message) },
+    );
+    expect(resolved.env).toEqual({ KEPT: 'yes' });
+    expect(resolved.headers).toEqual({ 'X-Kept': 'yes' });
+    expect(warnings).toEqual([
+      'toolbox "toolboxes.probe" starts without server_params.env.DROPPED: environment variable "UNSET" is not set',
+      'toolbox "toolboxes.probe" starts without server_params.optional_headers.X-Dropped: environment variable "UNSET" is not set',
+    ]);
+  });
+
+  it.each([
+    ['command', { command: "{{ env('UNSET') }}" }],
+    ['cwd', { cwd: "{{ env('UNSET') }}" }],
+    ['url', { kind: 'sse' as const, url: "http://{{ env('UNSET') }}/sse" }],
+  ])('fails for %s, naming the field and the variable', (field, params) => {
+    expect(() => resolveToolbox(toolbox('probe', params), options)).toThrow(
+      `toolbox "toolboxes.probe" server_params.${field}: environment variable "UNSET" is not set`,
+    );
+  });
+});
