@@ -2,7 +2,7 @@ import { abortError, throwIfAborted } from './abort.js';
 import type { Clock } from './clock.js';
 import { ResumableStop } from './resumable-stop.js';
 
-/** Consecutive transient failures to one endpoint that open the breaker. */
+/** Consecutive failure signals (see `Breaker`: a burst counts once) that open the breaker. */
 export const BREAKER_FAILURE_THRESHOLD = 6;
 /** Waits before each probe while open, counted from opening / the previous probe's failure; the last repeats. */
 export const BREAKER_PROBE_DELAYS_MS: readonly number[] = [
@@ -19,7 +19,10 @@ export interface BreakerPermit {
   readonly probe: boolean;
   /** The endpoint answered (anything but a transient failure). */
   succeeded(): void;
-  /** A transient failure (5xx, network, timeout, broken stream). */
+  /**
+   * A transient failure (5xx, network, timeout, broken stream). Absorbed when the request
+   * was let through before the last counted failure was reported (one burst, one signal).
+   */
   failed(): void;
   /** Ends the permit; a probe released without an outcome frees the probe slot. Idempotent. */
   release(): void;
@@ -42,11 +45,19 @@ interface Waiter {
 
 /**
  * Circuit breaker of one endpoint (resilience.md "Breaker"). Closed: every request passes.
- * After `failureThreshold` transient failures in a row it opens: one probe at a time is let
+ * After `failureThreshold` failure signals in a row it opens: one probe at a time is let
  * through, the first `probeDelaysMs[0]` after opening and each next one that long after the
  * previous probe failed; other callers wait for the outcome. A success closes it. When no
  * probe succeeded `outageAfterMs` after opening, waiting and later callers get a
  * `ResumableStop` (reason `outage`); the state then stays `stopped`.
+ *
+ * Bursts: a transient failure counts as a signal only when its request was let through
+ * after the last counted failure was reported. Failures of requests that were already in
+ * flight at that moment (a fan-out whose concurrent requests all get the same 500) belong
+ * to the same burst and are absorbed: ten simultaneous 500s are one signal, while each
+ * retry sent after a counted failure and failing again is a new one. Permits are numbered
+ * in the order they are handed out, so the rule does not depend on clock resolution. A
+ * success resets the count, as before.
  */
 export class Breaker {
   readonly #clock: Clock;
@@ -57,6 +68,10 @@ export class Breaker {
   readonly #queue: Waiter[] = [];
   #state: BreakerState = 'closed';
   #failures = 0;
+  /** Permits handed out so far; the next permit's number. */
+  #issued = 0;
+  /** Permits numbered below this were out when the last counted failure was reported. */
+  #burstEnd = 0;
   #openedAt = 0;
   #probes = 0;
   #nextProbeAt = 0;
@@ -115,12 +130,14 @@ export class Breaker {
   }
 
   #permit(probe: boolean): BreakerPermit {
+    const number = this.#issued;
+    this.#issued += 1;
     let settled = false;
     const settle = (outcome: 'success' | 'failure' | 'none') => {
       if (settled) return;
       settled = true;
       if (outcome === 'success') this.#onSuccess();
-      else if (outcome === 'failure') this.#onFailure(probe);
+      else if (outcome === 'failure') this.#onFailure(probe, number);
       else if (probe) {
         this.#probeInFlight = false;
         this.#pump();
@@ -147,8 +164,11 @@ export class Breaker {
     }
   }
 
-  #onFailure(probe: boolean): void {
+  #onFailure(probe: boolean, number: number): void {
     if (this.#state === 'closed') {
+      // Sent before the last counted failure was reported: part of that burst.
+      if (number < this.#burstEnd) return;
+      this.#burstEnd = this.#issued;
       this.#failures += 1;
       if (this.#failures < this.#threshold) return;
       this.#state = 'open';

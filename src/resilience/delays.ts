@@ -23,6 +23,12 @@ export const RATE_LIMIT_MAX_ATTEMPTS = 8;
 export const MAX_ATTEMPTS_PER_REQUEST = 12;
 /** A hint longer than this is not slept in-process: checkpoint, stop, exit 75. */
 export const MAX_INLINE_WAIT_MS = 300_000;
+/**
+ * The longest server wait taken at its word. A longer hint (`retry-after: 1e20`, a date in
+ * year 9999, Infinity) is implausible and counts as this long, so a stop's
+ * `resumeNotBefore` is always a valid date within a week.
+ */
+export const MAX_HONOURED_HINT_MS = 7 * 24 * 3_600_000;
 /** Waiting budget of one logical request; past it: stop, exit 75. */
 export const MAX_WAIT_PER_REQUEST_MS = 20 * 60_000;
 /** Connection refused by a loopback server: this many attempts, then a config error. */
@@ -31,6 +37,23 @@ export const LOCAL_REFUSED_MAX_ATTEMPTS = 2;
 /** Watchdogs of one attempt (resilience.md row 8). */
 export const HEADERS_TIMEOUT_MS = 120_000;
 export const IDLE_TIMEOUT_MS = 120_000;
+
+/** A server hint as honoured: `ms` within [0, MAX_HONOURED_HINT_MS]; `capped` when it was longer. */
+export interface HonouredHint {
+  readonly ms: number;
+  readonly capped: boolean;
+}
+
+/**
+ * The hint a wait may be built on: NaN (or none) is no hint; a negative one is 0 (retry at
+ * once, like a date in the past); one above MAX_HONOURED_HINT_MS (Infinity included) is
+ * that bound, marked `capped`.
+ */
+export function honouredHint(hintMs: number | undefined): HonouredHint | undefined {
+  if (hintMs === undefined || Number.isNaN(hintMs)) return undefined;
+  if (hintMs > MAX_HONOURED_HINT_MS) return { ms: MAX_HONOURED_HINT_MS, capped: true };
+  return { ms: Math.max(0, hintMs), capped: false };
+}
 
 /**
  * The wait for a server hint: `hintMs` plus a random extra in

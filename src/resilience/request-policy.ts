@@ -7,9 +7,12 @@ import type { ErrorClass, ErrorClassification } from '../model/model-error.js';
 import type { Clock } from './clock.js';
 import {
   LOCAL_REFUSED_MAX_ATTEMPTS,
+  MAX_HONOURED_HINT_MS,
   hintDelay,
+  honouredHint,
   rateLimitBackoff,
   transientBackoff,
+  type HonouredHint,
 } from './delays.js';
 import type { Random } from './random.js';
 import { ResumableStop } from './resumable-stop.js';
@@ -106,14 +109,26 @@ function seconds(ms: number): string {
   return `${Math.ceil(ms / 1000)} s`;
 }
 
+/** A hint as told to the user; a capped one never prints its absurd value. */
+function hintText(hint: HonouredHint): string {
+  if (!hint.capped) return seconds(hint.ms);
+  const days = Math.round(MAX_HONOURED_HINT_MS / 86_400_000);
+  return `more than ${days} days (taken as ${days} days)`;
+}
+
 /**
  * A `RetryPolicy` for one logical request. Attempt numbers are absolute (they continue
  * the count of earlier runs). Stops: non-retryable classes rethrow as they are; quota
  * rethrows (code `quota`), or with a known reset becomes a `ResumableStop`; a loopback
  * `ECONNREFUSED` twice becomes a `config` error; the overall attempt cap and an exhausted
- * ladder rethrow the last error, except that an exhausted ladder keeps waiting while the
- * endpoint's breaker is open; a hint above `maxInlineWaitMs` and a wait past the budget
- * become `ResumableStop`s.
+ * transient ladder rethrow the last error, except that an exhausted ladder keeps waiting
+ * while the endpoint's breaker is open; an exhausted rate-limit ladder, a hint above
+ * `maxInlineWaitMs` and a wait past the budget become `ResumableStop`s.
+ *
+ * Server hints are read through `honouredHint`: NaN is no hint, a negative one is 0, one
+ * above `MAX_HONOURED_HINT_MS` (7 days) counts as 7 days, so every `resumeNotBefore` is a
+ * valid date. An exhausted rate-limit ladder stops with `resumeNotBefore` = now + the wait
+ * the ladder would take next (the hint, else the backoff at the current escalation).
  */
 export class RequestPolicy implements RetryPolicy {
   readonly #options: RequestPolicyOptions;
@@ -135,8 +150,9 @@ export class RequestPolicy implements RetryPolicy {
     const classification = classificationOf(error);
     if (classification === undefined) return { retry: false };
     const { settings, clock } = this.#options;
-    const { errorClass, hintMs } = classification;
-    if (errorClass === 'quota') return this.#quota(error, hintMs);
+    const { errorClass } = classification;
+    const hint = honouredHint(classification.hintMs);
+    if (errorClass === 'quota') return this.#quota(error, hint);
     const ladder = ladderOf(errorClass);
     if (ladder === undefined) return { retry: false };
     const failures = (this.#ladderFailures[ladder] += 1);
@@ -147,17 +163,20 @@ export class RequestPolicy implements RetryPolicy {
     }
     if (attempt >= settings.maxAttempts) return { retry: false };
     const probeWaitMs = this.#options.breaker?.probeWaitMs();
-    if (failures >= this.#ladderCap(ladder) && probeWaitMs === undefined) return { retry: false };
-    if (hintMs !== undefined && hintMs > settings.maxInlineWaitMs) {
+    if (failures >= this.#ladderCap(ladder) && probeWaitMs === undefined) {
+      if (ladder === 'transient') return { retry: false };
+      return { retry: false, error: this.#rateLimitExhausted(error, classification, hint) };
+    }
+    if (hint !== undefined && hint.ms > settings.maxInlineWaitMs) {
       const reason = ladder === 'rate-limit' ? 'rate-limit' : 'outage';
-      const message = `${this.#where()} asks to wait ${seconds(hintMs)}, longer than the ${seconds(settings.maxInlineWaitMs)} slept in-process`;
-      const resumeNotBefore = clock.now() + hintMs;
+      const message = `${this.#where()} asks to wait ${hintText(hint)}, longer than the ${seconds(settings.maxInlineWaitMs)} slept in-process`;
+      const resumeNotBefore = clock.now() + hint.ms;
       return {
         retry: false,
         error: new ResumableStop(reason, message, { cause: error, resumeNotBefore }),
       };
     }
-    let { delayMs, source } = this.#delay(classification, ladder, failures);
+    let { delayMs, source } = this.#delay(classification, hint, ladder, failures);
     if (probeWaitMs !== undefined && probeWaitMs > delayMs) {
       delayMs = probeWaitMs;
       source = 'backoff';
@@ -215,15 +234,13 @@ export class RequestPolicy implements RetryPolicy {
 
   #delay(
     classification: ErrorClassification,
+    hint: HonouredHint | undefined,
     ladder: Ladder,
     failures: number,
   ): { delayMs: number; source: DelaySource } {
     const { random, gate } = this.#options;
-    if (classification.hintMs !== undefined) {
-      return {
-        delayMs: hintDelay(classification.hintMs, random),
-        source: sourceOf(classification),
-      };
+    if (hint !== undefined) {
+      return { delayMs: hintDelay(hint.ms, random), source: sourceOf(classification) };
     }
     if (ladder === 'transient')
       return { delayMs: transientBackoff(failures, random), source: 'backoff' };
@@ -232,14 +249,30 @@ export class RequestPolicy implements RetryPolicy {
     return { delayMs: rateLimitBackoff(escalation, random), source: 'backoff' };
   }
 
-  #quota(error: unknown, hintMs: number | undefined): RetryDecision {
-    if (hintMs === undefined) return { retry: false };
-    const message = `${this.#where()}: quota exhausted; it resets in ${seconds(hintMs)}`;
-    const resumeNotBefore = this.#options.clock.now() + hintMs;
+  #quota(error: unknown, hint: HonouredHint | undefined): RetryDecision {
+    if (hint === undefined) return { retry: false };
+    const message = `${this.#where()}: quota exhausted; it resets in ${hintText(hint)}`;
+    const resumeNotBefore = this.#options.clock.now() + hint.ms;
     return {
       retry: false,
       error: new ResumableStop('quota', message, { cause: error, resumeNotBefore }),
     };
+  }
+
+  /**
+   * 429s used up the rate-limit ladder: a resumable stop, not a failed task — the limit
+   * will lift. Resume is allowed after the wait the ladder would have taken next.
+   */
+  #rateLimitExhausted(
+    error: unknown,
+    classification: ErrorClassification,
+    hint: HonouredHint | undefined,
+  ): ResumableStop {
+    const failures = this.#ladderFailures['rate-limit'];
+    const { delayMs } = this.#delay(classification, hint, 'rate-limit', failures);
+    const message = `${this.#where()} kept answering 429 (rate limited): ${failures} attempts, the rate-limit ladder's limit; resume after ${seconds(delayMs)}`;
+    const resumeNotBefore = this.#options.clock.now() + delayMs;
+    return new ResumableStop('rate-limit', message, { cause: error, resumeNotBefore });
   }
 
   #refused(error: unknown): TaskflowError {

@@ -11,7 +11,8 @@ import { capture, modelError } from './resilience-kit.js';
  * Property check of one logical request over many seeds: random sequences of 5xx, 429 (with
  * and without hints, some beyond the 300 s inline limit), network errors and a success at a
  * random point. Whatever the sequence, the waits obey resilience.md "Waits" and the caps
- * (12 attempts, 6 transient, 8 rate-limited, 20 minutes of waiting).
+ * (12 attempts, 6 transient, 8 rate-limited, 20 minutes of waiting); an exhausted
+ * rate-limit ladder stops resumably.
  */
 
 const seeds = 400;
@@ -98,8 +99,26 @@ async function checkSeed(seed: number): Promise<string[]> {
   // A long hint stops resumably unless the attempt cap or the ladder had run out anyway.
   const couldRetry =
     startedAt.length < 12 && ladderFailures[lastLadder] + 1 < (lastLadder === 'transient' ? 6 : 8);
+  // The eighth 429 (attempts left) is a resumable stop, after the wait the ladder would take.
+  const rateLimitExhausted =
+    lastClass?.errorClass === 'rate-limited' &&
+    startedAt.length < 12 &&
+    ladderFailures['rate-limit'] + 1 >= 8;
   if (outcome.value === 'ok') {
     if (last?.error !== undefined) fail('succeeded on a failing step');
+  } else if (rateLimitExhausted) {
+    const stop = outcome.error;
+    const [low, high] =
+      last?.hintMs === undefined
+        ? ladderBounds(8, 2000, 60_000)
+        : [last.hintMs, last.hintMs + Math.min(1000, last.hintMs * 0.1)];
+    const resumeIn = isResumableStop(stop) ? (stop.resumeNotBefore ?? NaN) - clock.now() : NaN;
+    if (
+      !isResumableStop(stop) ||
+      stop.reason !== 'rate-limit' ||
+      !(resumeIn >= low && resumeIn <= high)
+    )
+      fail(`an exhausted rate-limit ladder did not stop resumably: ${String(stop)} in ${resumeIn}`);
   } else if (last?.hintMs !== undefined && last.hintMs > 300_000 && couldRetry) {
     const stop = outcome.error;
     if (!isResumableStop(stop) || stop.resumeNotBefore !== clock.now() + last.hintMs)

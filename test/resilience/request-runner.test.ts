@@ -194,10 +194,15 @@ describe('runModelRequest: hints and the rate-limit ladder', () => {
     expect(result.counters.retriesByClass).toEqual({ 'rate-limited': 3 });
   });
 
-  it('endless 429 -> 8 attempts (rate-limit cap)', async () => {
+  it('endless 429 -> 8 attempts (rate-limit cap), then a resumable stop 30-60 s out', async () => {
     const result = await run([{ error: rateLimited() }]);
     expect(result.attempts).toHaveLength(8);
-    expect(result.outcome.error).toMatchObject({ classification: { errorClass: 'rate-limited' } });
+    const stop = result.outcome.error;
+    expect(stop).toBeInstanceOf(ResumableStop);
+    expect(stop).toMatchObject({ code: 'stopped', reason: 'rate-limit' });
+    expect((stop as Error).cause).toMatchObject({ classification: { errorClass: 'rate-limited' } });
+    const resumeIn = ((stop as ResumableStop).resumeNotBefore ?? 0) - result.clock.now();
+    expectWithin(resumeIn, 30_000, 60_000);
   });
 
   it('more than 20 minutes of waiting -> stop (wait-budget)', async () => {
