@@ -1,12 +1,24 @@
 import { TaskflowError } from '../errors.js';
 
+/** argv rewritten to a subcommand, and which seclab flag (if any) chose it. */
+export interface CompatArgv {
+  readonly argv: string[];
+  /** The subcommand a seclab flag stood for (`run` for `-t`, ...); undefined for our own forms. */
+  readonly seclabCommand?: string;
+}
+
+/** See parseCompatArgv; returns only the rewritten argv. */
+export function rewriteCompatArgv(argv: readonly string[]): string[] {
+  return parseCompatArgv(argv).argv;
+}
+
 /**
  * seclab-taskflow-agent's top-level flags, rewritten to our subcommands:
  * `-t X` = `run X`, `-p X prompt...` = `ask X prompt...`, `--resume X` = `resume X`,
  * `-l` = `models`. Other flags keep their place. Returns argv unchanged when none is used.
  * Throws a usage error for combinations that cannot mean one command.
  */
-export function rewriteCompatArgv(argv: readonly string[]): string[] {
+export function parseCompatArgv(argv: readonly string[]): CompatArgv {
   // `restBefore`: how many other arguments came before the flag (a command there conflicts;
   // words after it belong to the flag, e.g. the prompt of -p).
   const modes: {
@@ -51,7 +63,7 @@ export function rewriteCompatArgv(argv: readonly string[]): string[] {
     if (match[2] === undefined) index++;
     modes.push({ flag, command, value, index, restBefore: rest.length });
   }
-  if (modes.length === 0) return [...argv];
+  if (modes.length === 0) return { argv: [...argv] };
   if (modes.length > 1) {
     throw new TaskflowError(
       'usage',
@@ -68,7 +80,16 @@ export function rewriteCompatArgv(argv: readonly string[]): string[] {
       `option ${mode.flag} cannot be combined with the "${rest[firstPositional]}" command`,
     );
   }
-  return [mode.command, ...(mode.value === undefined ? [] : [mode.value]), ...rest];
+  return {
+    argv: [mode.command, ...(mode.value === undefined ? [] : [mode.value]), ...rest],
+    seclabCommand: mode.command,
+  };
+}
+
+/** The warning for words a seclab flag's command ignores (seclab ignores them silently). */
+export function ignoredWordsWarning(flag: string, words: readonly string[]): string | undefined {
+  if (words.length === 0) return undefined;
+  return `ignoring ${JSON.stringify(words.join(' '))} after ${flag}: it takes no prompt (seclab-taskflow-agent ignores these words too)`;
 }
 
 const KNOWN_COMMANDS = new Set([

@@ -3,7 +3,7 @@ import { loadEnvironment, isTruthyFlag } from './environment.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { reportError } from './report-error.js';
-import { rewriteCompatArgv } from './compat-argv.js';
+import { parseCompatArgv } from './compat-argv.js';
 import { packageRoot, type RuntimeContext } from './runtime-context.js';
 
 /**
@@ -26,8 +26,9 @@ async function main(): Promise<number> {
       stderr: process.stderr,
       debug,
     };
-    const program = buildProgram(context);
-    await program.parseAsync(rewriteCompatArgv(argv), { from: 'user' });
+    const compat = parseCompatArgv(argv);
+    const program = buildProgram(context, { seclabForm: compat.seclabCommand !== undefined });
+    await program.parseAsync(compat.argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     const commanderExit = commanderExitCode(error);

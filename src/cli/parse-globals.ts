@@ -1,15 +1,22 @@
 import { TaskflowError } from '../errors.js';
 
-/** Split `-g KEY=VALUE` values at the first `=`. */
+/**
+ * Parse `-g KEY=VALUE` values as seclab does (cli.py `_parse_global`): split at the first
+ * `=`, strip surrounding whitespace from key and value; an empty key or value is allowed.
+ * A later flag for the same key wins.
+ *
+ * @throws TaskflowError 'usage' for a value without `=`
+ */
 export function parseGlobalFlags(values: readonly string[]): Record<string, string> {
-  const result: Record<string, string> = {};
+  const result = new Map<string, string>();
   for (const value of values) {
     const index = value.indexOf('=');
-    if (index <= 0)
+    if (index < 0)
       throw new TaskflowError('usage', `-g expects KEY=VALUE, got ${JSON.stringify(value)}`);
-    result[value.slice(0, index)] = value.slice(index + 1);
+    result.set(value.slice(0, index).trim(), value.slice(index + 1).trim());
   }
-  return result;
+  // fromEntries defines own properties, so even a key like "__proto__" is kept as data.
+  return Object.fromEntries(result);
 }
 
 /**
@@ -22,7 +29,7 @@ export function applyGlobalOverrides(
 ): Record<string, unknown> {
   const result: Record<string, unknown> = { ...declared };
   for (const [key, text] of Object.entries(overrides)) {
-    const current = declared[key];
+    const current = Object.hasOwn(declared, key) ? declared[key] : undefined;
     if (typeof current === 'number') {
       const number = Number(text);
       if (text.trim() === '' || !Number.isFinite(number)) {
@@ -31,7 +38,7 @@ export function applyGlobalOverrides(
           `-g ${key}: the taskflow declares a number, got ${JSON.stringify(text)}`,
         );
       }
-      result[key] = number;
+      setOwn(result, key, number);
     } else if (typeof current === 'boolean') {
       if (!/^(true|false)$/i.test(text.trim())) {
         throw new TaskflowError(
@@ -39,10 +46,20 @@ export function applyGlobalOverrides(
           `-g ${key}: the taskflow declares true/false, got ${JSON.stringify(text)}`,
         );
       }
-      result[key] = text.trim().toLowerCase() === 'true';
+      setOwn(result, key, text.trim().toLowerCase() === 'true');
     } else {
-      result[key] = text;
+      setOwn(result, key, text);
     }
   }
   return result;
+}
+
+/** Assigns as an own data property (plain assignment to "__proto__" would be lost). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }

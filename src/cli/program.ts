@@ -6,7 +6,13 @@ import {
   withSearchPaths,
   withSessionDir,
 } from './command-options.js';
+import { ignoredWordsWarning } from './compat-argv.js';
 import { packageVersion, type RuntimeContext } from './runtime-context.js';
+
+function warnIgnoredWords(context: RuntimeContext, flag: string, words: readonly string[]): void {
+  const warning = ignoredWordsWarning(flag, words);
+  if (warning) context.stderr.write(`taskflow: warning: ${warning}\n`);
+}
 
 const COMPAT_HELP = `
 Compatibility with seclab-taskflow-agent:
@@ -36,6 +42,7 @@ interface ResumeCliOptions {
 }
 
 interface RunCliOptions {
+  strict?: boolean;
   sessionDir?: string;
   record?: string;
   replay?: string;
@@ -47,6 +54,7 @@ interface RunCliOptions {
 }
 
 interface AskCliOptions {
+  global: string[];
   record?: string;
   replay?: string;
   modelConfig?: string;
@@ -57,11 +65,26 @@ interface AskCliOptions {
   path: string[];
 }
 
+/** How the command line was written. */
+export interface ProgramForm {
+  /**
+   * A seclab flag (`-t`, `-p`, `--resume`, `-l`) chose the command: as in seclab, words
+   * after it that the command does not take are ignored (with a warning) instead of refused.
+   */
+  readonly seclabForm?: boolean;
+}
+
+/** Words a command received beyond its own arguments (only possible in the seclab form). */
+function extraWords(command: Command, taken: number): string[] {
+  return command.args.slice(taken);
+}
+
 /**
  * The command tree. Each action imports its implementation lazily so `--help` and
  * `validate` never load the model or MCP libraries.
  */
-export function buildProgram(context: RuntimeContext): Command {
+export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): Command {
+  const seclabForm = form.seclabForm ?? false;
   const program = new Command('taskflow')
     .description('Run declarative agent workflows (taskflows) against OpenAI-compatible endpoints')
     .version(packageVersion(context.bundleRoot), '-V, --version')
@@ -81,11 +104,16 @@ export function buildProgram(context: RuntimeContext): Command {
         .description('run a taskflow')
         .argument('<taskflow>', 'taskflow: dotted import path or file path')
         .option('-g, --global <KEY=VALUE>', 'override a taskflow global (repeatable)', collect, [])
-        .option('-m, --model-config <ref>', "use this model config instead of the taskflow's"),
+        .option('-m, --model-config <ref>', "use this model config instead of the taskflow's")
+        .option('--strict', 'treat definition warnings (unknown fields, duplicate keys) as errors')
+        .allowExcessArguments(seclabForm),
     ),
-  ).action(async (taskflow: string, options: RunCliOptions) => {
+  ).action(async (taskflow: string, options: RunCliOptions, command: Command) => {
     const { runCommand } = await import('./commands/run.js');
-    process.exitCode = await runCommand(context, taskflow, options);
+    process.exitCode = await runCommand(context, taskflow, {
+      ...options,
+      ignoredWords: extraWords(command, 1),
+    });
   });
 
   withSessionDir(
@@ -94,18 +122,20 @@ export function buildProgram(context: RuntimeContext): Command {
         .command('resume')
         .description('continue a checkpointed session')
         .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
-        .option('--force', 'resume even though files changed (at task granularity)')
-        .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
         .option(
-          '-g, --global <KEY=VALUE>',
-          'refused: a resumed run keeps its globals',
-          collect,
-          [],
-        ),
+          '--force',
+          'resume although a finished task (or the item list in progress) was edited; at task granularity',
+        )
+        .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
+        .option('-g, --global <KEY=VALUE>', 'refused: a resumed run keeps its globals', collect, [])
+        .allowExcessArguments(seclabForm),
     ),
-  ).action(async (id: string, options: ResumeCliOptions) => {
+  ).action(async (id: string, options: ResumeCliOptions, command: Command) => {
     const { resumeCommand } = await import('./commands/resume.js');
-    process.exitCode = await resumeCommand(context, id, options);
+    process.exitCode = await resumeCommand(context, id, {
+      ...options,
+      ignoredWords: extraWords(command, 1),
+    });
   });
 
   const sessions = program.command('sessions').description('inspect and delete sessions');
@@ -143,16 +173,25 @@ export function buildProgram(context: RuntimeContext): Command {
       .command('ask')
       .description('run one agent with a personality on a prompt')
       .argument('<personality>', 'personality: dotted import path or file path')
-      .argument('<prompt...>', 'the prompt')
+      .argument(
+        '[prompt...]',
+        'the prompt (none: the personality works on its task alone, as seclab allows)',
+      )
+      .option(
+        '-g, --global <KEY=VALUE>',
+        'accepted as seclab does; a personality prompt has no globals',
+        collect,
+        [],
+      )
       .option('-m, --model-config <ref>', 'model config to resolve --model through')
       .option(
         '--model <name>',
         'model (a model config key or a literal id; default $TASKFLOW_DEFAULT_MODEL)',
       )
       .option('--max-steps <n>', 'maximum model turns', parsePositiveInteger),
-  ).action(async (personality: string, prompt: string[], options: AskCliOptions) => {
+  ).action(async (personality: string, prompt: string[] | undefined, options: AskCliOptions) => {
     const { askCommand } = await import('./commands/ask.js');
-    process.exitCode = await askCommand(context, personality, prompt, options);
+    process.exitCode = await askCommand(context, personality, prompt ?? [], options);
   });
 
   withSearchPaths(program.command('validate'))
@@ -194,7 +233,9 @@ export function buildProgram(context: RuntimeContext): Command {
     .description("list the endpoint's models that support tool calls")
     .option('--json', 'print JSON')
     .option('--all', 'include models without tool support')
-    .action(async (options: { json?: boolean; all?: boolean }) => {
+    .allowExcessArguments(seclabForm)
+    .action(async (options: { json?: boolean; all?: boolean }, command: Command) => {
+      warnIgnoredWords(context, '-l', extraWords(command, 0));
       const { modelsCommand } = await import('./commands/models.js');
       process.exitCode = await modelsCommand(context, options);
     });

@@ -13,12 +13,26 @@ const usageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
 });
 
+/** One task's definition as the run used it: part name -> short hash (task-fingerprints.ts). */
+export const taskFingerprintSchema = z.object({
+  name: z.string(),
+  parts: z.record(z.string(), z.string()),
+});
+
 export const fingerprintSchema = z.object({
   algorithm: z.literal('sha256'),
   /** Absolute path -> SHA-256 (hex) of the content the run loaded. */
   files: z.record(z.string(), z.string()),
   /** SHA-256 over the sorted (path, hash) pairs. */
   digest: z.string(),
+  /**
+   * Per task, in order: what each task's definition was, so a resume can tell edits to
+   * finished tasks (refused) from edits to tasks still to run (allowed). Absent in sessions
+   * written before it existed: any changed file then refuses.
+   */
+  tasks: z.array(taskFingerprintSchema).optional(),
+  /** Taskflow-level parts (`globals`, `model_config`) a resumed run keeps from the session. */
+  taskflow: z.record(z.string(), z.string()).optional(),
 });
 
 export const runnerSchema = z.object({ version: z.string() });
@@ -100,6 +114,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestTask = z.infer<typeof manifestTaskSchema>;
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 export type SessionFingerprint = z.infer<typeof fingerprintSchema>;
+export type TaskFingerprint = z.infer<typeof taskFingerprintSchema>;
 export type TaskflowReference = z.infer<typeof taskflowReferenceSchema>;
 
 /** A task entry that has not run yet. */

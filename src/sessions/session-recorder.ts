@@ -7,6 +7,7 @@ import type { RecordedError } from './journal-records.js';
 import type { ManifestTask } from './manifest.js';
 import { replayJournal, type ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
+import { itemToolResults, taskToolResults } from './item-tool-results.js';
 import type { Session } from './session.js';
 import { preview } from '../text-preview.js';
 
@@ -38,6 +39,8 @@ export class SessionRecorder implements RunRecorder {
   private readonly replay: ReplayState;
   /** Model turns committed in this process, per task (added to `requests` at task end). */
   private readonly turnsThisRun = new Map<number, number>();
+  /** Branches (`task.branch`) that continue a recorded conversation in this process. */
+  private readonly continuing = new Set<string>();
 
   constructor(
     private readonly session: Session,
@@ -56,6 +59,7 @@ export class SessionRecorder implements RunRecorder {
       usage: task.usage,
       durationMs: task.durationMs ?? 0,
       itemCount: task.itemCount,
+      toolResults: taskToolResults(task),
     };
   }
 
@@ -77,11 +81,15 @@ export class SessionRecorder implements RunRecorder {
       const result: TaskResult | undefined = this.session.readTaskResult(item) ?? item.result;
       if (result) {
         const usage = item.turns.reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
-        return { kind: 'succeeded', result, usage };
+        return { kind: 'succeeded', result, usage, toolResults: itemToolResults(item) };
       }
     }
     if (item.turns.length === 0) return undefined;
+    // A conversation continues only under the prompt it started with: after an edit of the
+    // task's prompt (allowed for unfinished tasks) the item starts afresh with the new one.
+    if (item.prompt !== undefined && item.prompt !== this.options.redact(prompt)) return undefined;
     const restore = restoreAgentState(item, prompt, this.options.nudgeMessage, options);
+    this.continuing.add(`${taskIndex}.${branchIndex}`);
     return {
       kind: 'continue',
       restored: {
@@ -121,9 +129,7 @@ export class SessionRecorder implements RunRecorder {
   }
 
   itemStart(taskIndex: number, branchIndex: number, prompt: string): void {
-    const earlier = this.replay.tasks.get(taskIndex)?.itemStates.get(branchIndex);
-    const resumed =
-      !this.options.taskGranularity && earlier !== undefined && earlier.turns.length > 0;
+    const resumed = this.continuing.has(`${taskIndex}.${branchIndex}`);
     this.session.journal.append(
       this.options.redact({
         type: 'item-start',

@@ -22,8 +22,9 @@ import {
 
 /**
  * What `taskflow resume` refuses or skips (sessions.md "Resume" 1-3, "Write protocol"):
- * a finished session, changed files (exit 78 unless --force), new globals (exit 2), and a
- * session another live process holds (a stale lock of a killed one is taken over).
+ * a finished session, edits to finished tasks (exit 78 unless --force), new globals
+ * (exit 2), and a session another live process holds (a stale lock of a killed one is
+ * taken over).
  */
 
 let server: FakeModelServer;
@@ -61,17 +62,22 @@ describe('resume of a session that needs nothing', () => {
 });
 
 describe('resume after the taskflow changed', () => {
-  it('refuses with exit 78 listing the changed files; --force resumes at task granularity', async () => {
+  // Before per-task fingerprints any changed file was refused; now only edits to work the
+  // session keeps are (test/compat/resume-edits.test.ts covers the allowed edits).
+  it('refuses an edit to a finished task with exit 78 naming it; --force resumes at task granularity', async () => {
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
-    fs.appendFileSync(path.join(work, 'flow.yaml'), '# edited after the run began\n');
-    fs.appendFileSync(path.join(work, 'personalities', 'plain.yaml'), '# edited too\n');
+    const flow = path.join(work, 'flow.yaml');
+    fs.writeFileSync(
+      flow,
+      fs.readFileSync(flow, 'utf8').replace("printf ']'", "printf ']' # edited"),
+    );
     const before = modelRequests(server).length;
 
     const refused = await resume(id);
     expect(refused.code).toBe(78);
-    expect(refused.stderr).toContain('2 file(s) changed since the run began');
-    expect(refused.stderr).toContain(`modified: ${path.join(work, 'flow.yaml')}`);
-    expect(refused.stderr).toContain(`modified: ${path.join(work, 'personalities', 'plain.yaml')}`);
+    expect(refused.stderr).toContain('the taskflow changed where the run already did work');
+    expect(refused.stderr).toContain('task 1 "list items" (finished): run changed');
+    expect(refused.stderr).toContain(`modified: ${flow}`);
     expect(refused.stderr).toContain('--force');
     expect(modelRequests(server).length).toBe(before);
     expect(fs.existsSync(path.join(sessionsRoot(sandbox), id, 'lock'))).toBe(false);
@@ -88,6 +94,20 @@ describe('resume after the taskflow changed', () => {
     const again = await resume(id);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already finished successfully');
+  });
+
+  it('resumes item by item when files changed but no definition did (a comment)', async () => {
+    const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
+    fs.appendFileSync(path.join(work, 'flow.yaml'), '# edited after the run began\n');
+    fs.appendFileSync(path.join(work, 'personalities', 'plain.yaml'), '# edited too\n');
+    const before = modelRequests(server).length;
+
+    const result = await resume(id);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("files changed since the run began, no task's definition");
+    expect(result.stderr).toContain(`modified: ${path.join(work, 'flow.yaml')}`);
+    const requests = modelRequests(server).slice(before);
+    expect(requests.filter((request) => !isSummary(request)).map(itemOf)).toEqual([1, 2]);
   });
 });
 
@@ -155,7 +175,7 @@ describe('resume from another folder', () => {
     expect(fs.readFileSync(path.join(work, 'where.txt'), 'utf8').trim()).toBe(work);
   });
 
-  it('refuses (78) when a reference now resolves to another file', async () => {
+  it('resumes when a reference now resolves to an identical file elsewhere, listing both', async () => {
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     const shadow = path.join(sandbox, 'shadow');
     fs.mkdirSync(path.join(shadow, 'personalities'), { recursive: true });
@@ -163,13 +183,16 @@ describe('resume from another folder', () => {
       path.join(work, 'personalities', 'plain.yaml'),
       path.join(shadow, 'personalities', 'plain.yaml'),
     );
+    const before = modelRequests(server).length;
     const result = await resume(id, '--path', shadow);
-    expect(result.code).toBe(78);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(
       `added: ${path.join(shadow, 'personalities', 'plain.yaml')} (a reference now resolves to this file)`,
     );
     expect(result.stderr).toContain(
       `no longer loaded: ${path.join(work, 'personalities', 'plain.yaml')}`,
     );
+    const requests = modelRequests(server).slice(before);
+    expect(requests.filter((request) => !isSummary(request)).map(itemOf)).toEqual([1, 2]);
   });
 });

@@ -23,7 +23,16 @@ describe('parseGlobalFlags', () => {
     });
   });
 
-  it.each(['no-equals', '=value'])('rejects %j as a usage error', (flag) => {
+  // seclab's _parse_global strips key and value and allows an empty key
+  // (test/compat/cli-forms.test.ts ports its cases).
+  it('strips spaces around key and value; an empty key is a key', () => {
+    expect(parseGlobalFlags(['  key  =  value  ', '=value'])).toEqual({
+      key: 'value',
+      '': 'value',
+    });
+  });
+
+  it.each(['no-equals'])('rejects %j as a usage error', (flag) => {
     let thrown: unknown;
     try {
       parseGlobalFlags([flag]);

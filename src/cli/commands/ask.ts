@@ -10,12 +10,15 @@ import { isTaskflowError } from '../../errors.js';
 import { defaultModelName, resolveModelTarget } from '../../model/resolve-model.js';
 import { createTemplateRenderer } from '../../templates/template-renderer.js';
 import { createLoader } from '../create-loader.js';
+import { parseGlobalFlags } from '../parse-globals.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { startRunningCommand } from '../running-command.js';
 
 export interface AskOptions {
+  /** `-g`: checked like run's, then ignored as seclab ignores it (warned about). */
+  readonly global?: readonly string[];
   readonly modelConfig?: string;
   readonly model?: string;
   readonly headless?: boolean;
@@ -36,6 +39,8 @@ export async function askCommand(
   promptWords: readonly string[],
   options: AskOptions,
 ): Promise<number> {
+  // seclab parses -g in personality mode too (a malformed one is a usage error), then never uses it.
+  const ignoredGlobals = Object.keys(parseGlobalFlags(options.global ?? []));
   const loader = createLoader(context, options.path);
   const personality = loader.load(personalityReference, 'personality');
   const toolboxes = new Map<string, ToolboxDefinition>();
@@ -59,6 +64,10 @@ export async function askCommand(
     ...(options.output !== undefined && { output: options.output }),
   });
   const { reporter, logger, redactor, interrupt } = command;
+  if (ignoredGlobals.length > 0)
+    reporter.warn(
+      `ignoring -g ${ignoredGlobals.map((key) => JSON.stringify(key)).join(', ')}: a personality prompt has no globals (seclab-taskflow-agent ignores them too)`,
+    );
   for (const issue of loader.issues.warnings)
     reporter.warn(
       `${issue.filePath}:${issue.line}:${issue.column} ${issue.fieldPath}: ${issue.message}`,

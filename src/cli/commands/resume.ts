@@ -1,17 +1,12 @@
 import fs from 'node:fs';
 import { formatDuration } from '../../definitions/duration.js';
 import { formatIssue } from '../../definitions/issues.js';
-import { loadTaskflow } from '../../definitions/load-taskflow.js';
 import { TaskflowError } from '../../errors.js';
-import {
-  changedFiles,
-  changedLoadedFiles,
-  fingerprintFiles,
-  type ChangedFile,
-} from '../../sessions/fingerprint.js';
 import type { Manifest } from '../../sessions/manifest.js';
 import { SessionStore } from '../../sessions/session-store.js';
+import { ignoredWordsWarning } from '../compat-argv.js';
 import { createLoader } from '../create-loader.js';
+import { checkResumeEdits, syncTaskEntries } from '../resume-edits.js';
 import { executeRun } from '../execute-run.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
@@ -27,25 +22,12 @@ export interface ResumeOptions {
   readonly sessionDir?: string;
   readonly record?: string;
   readonly replay?: string;
+  /** Words after `--resume X` (seclab form): ignored with a warning, as seclab ignores them. */
+  readonly ignoredWords?: readonly string[];
 }
 
-function describeChange(file: ChangedFile): string {
-  switch (file.change) {
-    case 'added':
-      return `added: ${file.path} (a reference now resolves to this file)`;
-    case 'unused':
-      return `no longer loaded: ${file.path}`;
-    default:
-      return `${file.change}: ${file.path}`;
-  }
-}
-
-function refusal(id: string, changed: readonly ChangedFile[]): TaskflowError {
-  return new TaskflowError(
-    'session-changed',
-    `session ${id}: ${changed.length} file(s) changed since the run began; refusing to resume (use --force to resume at task granularity)`,
-    { details: changed.map(describeChange) },
-  );
+function optional(value: string | undefined): string[] {
+  return value === undefined ? [] : [value];
 }
 
 /**
@@ -97,8 +79,8 @@ function waitUntil(time: number, context: RuntimeContext): Promise<boolean> {
 
 /**
  * `taskflow resume <id>` (sessions.md "Resume"): finished sessions exit 0 without a
- * request; a session that may not resume yet exits 75; changed files are refused (78)
- * unless --force; a session held by a live process, unknown, or written by a newer
+ * request; a session that may not resume yet exits 75; edits to work the session keeps are
+ * refused (78; see resume-edits.ts) unless --force; a session held by a live process, unknown, or written by a newer
  * taskflow (schema version) is a session error (exit 1); otherwise the run continues from
  * its checkpoint, in the working directory the run started in.
  */
@@ -136,21 +118,18 @@ export async function resumeCommand(
     }
     const location = runLocation(context, manifest);
     const runContext = location.context;
-    // Content first: a changed file may no longer load at all.
-    let changed = changedFiles(manifest.fingerprint);
-    if (changed.length > 0 && !options.force) throw refusal(session.id, changed);
     const loader = createLoader(runContext, [...options.path, ...(manifest.searchPaths ?? [])]);
-    const loaded = loadTaskflow(loader, manifest.taskflow.path, {
-      ...(manifest.modelConfig !== undefined && { modelConfigOverride: manifest.modelConfig }),
-    });
-    // Same content, but a reference may now resolve to another file (search roots changed).
-    if (changed.length === 0) changed = changedLoadedFiles(manifest.fingerprint, loaded.files);
-    if (changed.length > 0 && !options.force) throw refusal(session.id, changed);
-    const changeLines = changed.map(describeChange);
-    if (changed.length > 0) {
-      // The forced run is the session from now on: later resumes compare against these files.
+    const checked = checkResumeEdits(session, loader, options.force ?? false);
+    const { loaded } = checked;
+    if (checked.fingerprint) {
+      const fingerprint = checked.fingerprint;
+      // The resumed run is the session from now on: later resumes compare against it.
       session.updateManifest((draft) => {
-        draft.fingerprint = fingerprintFiles(loaded.files);
+        draft.fingerprint = fingerprint;
+        draft.tasks = syncTaskEntries(
+          draft.tasks,
+          loaded.tasks.map((task) => task.name),
+        );
       });
     }
     handedOver = true;
@@ -164,13 +143,12 @@ export async function resumeCommand(
       ...(options.output !== undefined && { output: options.output }),
       ...(options.record !== undefined && { record: options.record }),
       ...(options.replay !== undefined && { replay: options.replay }),
-      ...(changed.length > 0 && { taskGranularity: true }),
+      ...(checked.taskGranularity && { taskGranularity: true }),
       warnings: [
         ...location.warnings,
         ...session.warnings,
-        ...changeLines.map(
-          (line) => `--force: resuming at task granularity although a file changed (${line})`,
-        ),
+        ...optional(ignoredWordsWarning('--resume', options.ignoredWords ?? [])),
+        ...checked.warnings,
         ...loader.issues.warnings.map((issue) => formatIssue(issue, runContext.workingDirectory)),
       ],
     });

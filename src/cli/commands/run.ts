@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { formatIssue } from '../../definitions/issues.js';
 import { loadTaskflow } from '../../definitions/load-taskflow.js';
-import { fingerprintFiles } from '../../sessions/fingerprint.js';
 import { SessionStore } from '../../sessions/session-store.js';
+import { ignoredWordsWarning } from '../compat-argv.js';
 import { createLoader } from '../create-loader.js';
+import { sessionFingerprint } from '../session-fingerprint.js';
 import { executeRun } from '../execute-run.js';
 import { applyGlobalOverrides, parseGlobalFlags } from '../parse-globals.js';
 import { packageVersion, searchPaths, type RuntimeContext } from '../runtime-context.js';
@@ -18,6 +19,10 @@ export interface RunOptions {
   readonly sessionDir?: string;
   readonly record?: string;
   readonly replay?: string;
+  /** `--strict`: definition warnings are errors (exit 2, nothing runs). */
+  readonly strict?: boolean;
+  /** Words after `-t X` that seclab would take as a prompt it never uses (warned about). */
+  readonly ignoredWords?: readonly string[];
 }
 
 /**
@@ -33,6 +38,7 @@ export async function runCommand(
   const loader = createLoader(context, options.path);
   const loaded = loadTaskflow(loader, reference, {
     ...(options.modelConfig && { modelConfigOverride: options.modelConfig }),
+    strict: options.strict ?? false,
   });
   const globals = applyGlobalOverrides(loaded.taskflow.globals, overrides);
   const modelConfig = options.modelConfig ?? loaded.taskflow.modelConfig;
@@ -40,7 +46,7 @@ export async function runCommand(
     taskflow: { reference, path: loaded.taskflow.filePath },
     globals,
     ...(modelConfig !== undefined && { modelConfig }),
-    fingerprint: fingerprintFiles(loaded.files),
+    fingerprint: sessionFingerprint(loaded, loader),
     runner: { version: packageVersion(context.bundleRoot) },
     taskNames: loaded.tasks.map((task) => task.name),
     // Resume runs where the run ran, with the same search roots.
@@ -59,6 +65,13 @@ export async function runCommand(
     ...(options.output !== undefined && { output: options.output }),
     ...(options.record !== undefined && { record: options.record }),
     ...(options.replay !== undefined && { replay: options.replay }),
-    warnings: loader.issues.warnings.map((issue) => formatIssue(issue, context.workingDirectory)),
+    warnings: [
+      ...optional(ignoredWordsWarning('-t', options.ignoredWords ?? [])),
+      ...loader.issues.warnings.map((issue) => formatIssue(issue, context.workingDirectory)),
+    ],
   });
+}
+
+function optional(value: string | undefined): string[] {
+  return value === undefined ? [] : [value];
 }
