@@ -27,7 +27,7 @@ function reply(body) {
           id: 'call_demo_1',
           type: 'function',
           function: {
-            name: 'echo__echo',
+            name: 'echo__echo_tool',
             arguments: JSON.stringify({ message: 'hello from taskflow' }),
           },
         },

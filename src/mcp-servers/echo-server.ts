@@ -1,121 +1,64 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import {
-  registerResilienceDiagnostics,
-  type ResilienceDiagnosticsOptions,
-} from './echo-resilience-tools.js';
 import { textResult } from './text-result.js';
 
-/** State shared by every session of one echo server process. */
-export interface EchoServerState {
-  /** What the `counter` tool last returned. */
-  count: number;
-}
-
-export interface EchoServerOptions {
-  /** Per-process state; pass the same object to every session's server. */
-  readonly state?: EchoServerState;
-  /** What `echo_env` reads; the process environment in the executable. */
-  readonly environment?: Readonly<Record<string, string | undefined>>;
-  /** Diagnostic lines (the executable writes them to stderr, which the runner logs). */
-  readonly log?: (line: string) => void;
-  /**
-   * Also register the resilience diagnostics (`write_marker`, `read_only_marker`, `crash`;
-   * see registerResilienceDiagnostics). Off by default: agents never see them.
-   */
-  readonly resilienceDiagnostics?: Omit<ResilienceDiagnosticsOptions, 'log'>;
-}
-
-const READ = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
-
-/** Longest `sleep` accepted (one hour), so a typo cannot park a test forever. */
-export const MAX_SLEEP_MS = 3_600_000;
-
 /**
- * The echo MCP server: tool `echo`, the minimal useful server (no resources, no prompts).
- *
- * Diagnostic tools, for testing the runner rather than for agents:
- * - `echo_env` {name}: the variable's value in the server process, or "(unset)" — shows
- *   which environment servers receive;
- * - `sleep` {ms}: waits, honouring cancellation, then answers "slept N ms"; a cancelled
- *   sleep logs "sleep cancelled after N ms";
- * - `counter`: increments a per-process counter and returns it — shows whether calls
- *   reached the same process;
- * - with `resilienceDiagnostics`: the crash/timeout tools of echo-resilience-tools.ts.
+ * The echo MCP server, as seclab-taskflow-agent's server of that name: tool `echo_tool`
+ * answers "Tool echo: <message>"; resource templates `echo://1/{message}` and
+ * `echo://2/{message}` answer "Resource 1 echo: <message>" and "Resource 2 echo: <message>";
+ * prompt `echo_prompt` asks to process the message.
  */
-export function createEchoServer(options: EchoServerOptions = {}): McpServer {
-  const state = options.state ?? { count: 0 };
-  const environment = options.environment ?? {};
-  const server = new McpServer({ name: 'taskflow-echo', version: '1.0.0' });
+export function createEchoServer(onToolCall: (tool: string) => void = () => undefined): McpServer {
+  const server = new McpServer({ name: 'Echo', version: '1.0.0' });
 
   server.registerTool(
-    'echo',
+    'echo_tool',
     {
-      description: 'Return the message unchanged.',
+      description: 'Send a message to this tool and get it echoed back.',
       inputSchema: { message: z.string().describe('The text to echo back.') },
-      annotations: READ,
+      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
-    (args) => textResult(args.message),
+    (args) => {
+      onToolCall('echo_tool');
+      return textResult(`Tool echo: ${args.message}`);
+    },
   );
 
-  server.registerTool(
-    'echo_env',
-    {
-      description:
-        'Diagnostic: the value of an environment variable in the server process, or "(unset)".',
-      inputSchema: { name: z.string().min(1).describe('The variable name.') },
-      annotations: READ,
-    },
-    (args) => textResult(environment[args.name] ?? '(unset)'),
-  );
-
-  server.registerTool(
-    'sleep',
-    {
-      description: 'Diagnostic: wait the given number of milliseconds, then answer "slept N ms".',
-      inputSchema: {
-        ms: z
-          .number()
-          .int()
-          .min(0)
-          .max(MAX_SLEEP_MS)
-          .describe('How long to wait, in milliseconds.'),
+  for (const number of [1, 2]) {
+    server.registerResource(
+      `echo_resource${number}`,
+      new ResourceTemplate(`echo://${number}/{message}`, { list: undefined }),
+      {
+        description: 'Echoes the message in the address back as a resource.',
+        mimeType: 'text/plain',
       },
-      annotations: READ,
-    },
-    async (args, extra) => {
-      const startedMs = performance.now();
-      try {
-        await delay(args.ms, undefined, { signal: extra.signal });
-      } catch (error) {
-        const elapsedMs = Math.round(performance.now() - startedMs);
-        options.log?.(`sleep cancelled after ${elapsedMs} ms`);
-        // The SDK sends no response to a cancelled request; rethrowing just ends the handler.
-        throw error;
-      }
-      return textResult(`slept ${args.ms} ms`);
-    },
-  );
-
-  server.registerTool(
-    'counter',
-    {
-      description: 'Diagnostic: increment a per-process counter and return its new value.',
-      annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: false },
-    },
-    () => {
-      state.count += 1;
-      return textResult(String(state.count));
-    },
-  );
-
-  if (options.resilienceDiagnostics) {
-    registerResilienceDiagnostics(server, {
-      ...options.resilienceDiagnostics,
-      ...(options.log && { log: options.log }),
-    });
+      (uri, variables) => ({
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'text/plain',
+            text: `Resource ${number} echo: ${String(variables.message)}`,
+          },
+        ],
+      }),
+    );
   }
+
+  server.registerPrompt(
+    'echo_prompt',
+    {
+      description: 'A prompt that asks to process the given message.',
+      argsSchema: { message: z.string().describe('The message to process.') },
+    },
+    (args) => ({
+      messages: [
+        {
+          role: 'user',
+          content: { type: 'text', text: `Please process this message: ${args.message}` },
+        },
+      ],
+    }),
+  );
 
   return server;
 }

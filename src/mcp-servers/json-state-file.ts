@@ -1,26 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { TaskflowError, errorMessage } from '../errors.js';
-
-/**
- * The state folder of a bundled server: the environment value when it is set and non-empty
- * (toolbox files pass `{{ env('X', '') }}`, so empty means unset), else `<tmpdir>/<defaultFolder>`.
- */
-export function resolveStateDirectory(value: string | undefined, defaultFolder: string): string {
-  return value !== undefined && value.trim() !== ''
-    ? resolve(value)
-    : join(tmpdir(), defaultFolder);
-}
 
 export interface JsonStateFileOptions<T> {
   /** Validates parsed file content; throws (any error) when it is not a valid state. */
   readonly parse: (content: unknown) => T;
-  /** The JSON document to store for a state. */
-  readonly serialize: (state: T) => unknown;
+  /** The complete file text for a state. */
+  readonly serialize: (state: T) => string;
   /** The state when the file does not exist yet. */
   readonly empty: () => T;
+  /**
+   * Write the empty state when the file is missing, even for a read (seclab's servers create
+   * their file on first use, so its existence tells that the server ran). Default false.
+   */
+  readonly createWhenMissing?: boolean;
 }
 
 /**
@@ -67,7 +61,11 @@ export class JsonStateFile<T> {
     try {
       text = await readFile(this.filePath, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.options.empty();
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        const empty = this.options.empty();
+        if (this.options.createWhenMissing === true) await this.write(empty);
+        return empty;
+      }
       throw new TaskflowError(
         'io',
         `${this.filePath}: cannot read state file: ${errorMessage(error)}`,
@@ -80,9 +78,7 @@ export class JsonStateFile<T> {
       throw new TaskflowError(
         'io',
         `${this.filePath}: invalid state file: ${errorMessage(error)}`,
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   }
@@ -90,12 +86,11 @@ export class JsonStateFile<T> {
   private async write(state: T): Promise<void> {
     const temporaryPath = `${this.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(dirname(this.filePath), { recursive: true });
-      await writeFile(
-        temporaryPath,
-        `${JSON.stringify(this.options.serialize(state), null, 2)}\n`,
-        'utf8',
-      );
+      await mkdir(dirname(this.filePath), { recursive: true, mode: 0o700 });
+      await writeFile(temporaryPath, this.options.serialize(state), {
+        encoding: 'utf8',
+        mode: 0o600,
+      });
       await rename(temporaryPath, this.filePath);
     } catch (error) {
       await rm(temporaryPath, { force: true }).catch(() => undefined);

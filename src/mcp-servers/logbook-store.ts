@@ -1,80 +1,64 @@
 import { join } from 'node:path';
 import { JsonStateFile } from './json-state-file.js';
+import { pythonJsonDumps } from './python-json.js';
 
-/** One logbook entry; numbers start at 1 and restart after an erase. */
-export interface LogbookEntry {
-  readonly number: number;
-  /** ISO 8601. */
-  readonly timestamp: string;
-  readonly entry: string;
-}
-
-/** Version of the `logbook.json` format; bump it and keep a fixture when the shape changes. */
-export const LOGBOOK_FILE_VERSION = 1;
+/** seclab's logbook file name. */
 export const LOGBOOK_FILE_NAME = 'logbook.json';
 
+type Logbook = Map<string, readonly unknown[]>;
+
 /**
- * An append-only logbook kept in `<stateDirectory>/logbook.json` (see JsonStateFile for
- * atomicity and serialisation). Every method throws TaskflowError `io` when the file is
- * invalid or cannot be written.
+ * A keyed logbook, as seclab's: each key holds a list of entries, oldest first, kept in
+ * `<stateDirectory>/logbook.json` as one JSON object of key → list, in the same layout as
+ * seclab's file (either tool reads what the other wrote). The file is created on first use.
+ * Every method throws TaskflowError `io` when the file is invalid or cannot be written.
  */
 export class LogbookStore {
-  private readonly file: JsonStateFile<readonly LogbookEntry[]>;
+  private readonly file: JsonStateFile<Logbook>;
 
-  constructor(
-    stateDirectory: string,
-    private readonly now: () => Date = () => new Date(),
-  ) {
-    this.file = new JsonStateFile<readonly LogbookEntry[]>(
-      join(stateDirectory, LOGBOOK_FILE_NAME),
-      {
-        parse: parseLogbookFile,
-        serialize: (entries) => ({ version: LOGBOOK_FILE_VERSION, entries }),
-        empty: () => [],
-      },
-    );
+  constructor(stateDirectory: string) {
+    this.file = new JsonStateFile<Logbook>(join(stateDirectory, LOGBOOK_FILE_NAME), {
+      parse: parseLogbook,
+      serialize: (logbook) => pythonJsonDumps(Object.fromEntries(logbook), { indent: 2 }),
+      empty: () => new Map(),
+      createWhenMissing: true,
+    });
   }
 
   get filePath(): string {
     return this.file.filePath;
   }
 
-  /** Appends an entry. @returns its number. */
-  write(entry: string): Promise<number> {
-    return this.file.update((entries) => {
-      const number = (entries.at(-1)?.number ?? 0) + 1;
-      const written = { number, timestamp: this.now().toISOString(), entry };
-      return { state: [...entries, written], result: number };
+  /** Appends an entry to the key's list. */
+  async write(key: string, entry: string): Promise<void> {
+    await this.file.update((logbook) => {
+      logbook.set(key, [...(logbook.get(key) ?? []), entry]);
+      return { state: logbook, result: undefined };
     });
   }
 
-  /** @returns the entries numbered `fromNumber` and later, oldest first. */
-  async read(fromNumber = 1): Promise<readonly LogbookEntry[]> {
-    return (await this.file.read()).filter((entry) => entry.number >= fromNumber);
+  /** @returns the key's entries, oldest first; empty for an unknown key. */
+  async read(key: string): Promise<readonly unknown[]> {
+    return (await this.file.read()).get(key) ?? [];
   }
 
-  /** Removes every entry. @returns how many there were. */
-  erase(): Promise<number> {
-    return this.file.update((entries) => ({ state: [], result: entries.length }));
+  /** Empties the key's list (the key stays, with no entries, as in seclab). */
+  async erase(key: string): Promise<void> {
+    await this.file.update((logbook) => {
+      logbook.set(key, []);
+      return { state: logbook, result: undefined };
+    });
   }
 }
 
-function parseLogbookFile(content: unknown): readonly LogbookEntry[] {
-  if (typeof content !== 'object' || content === null) throw new Error('not a JSON object');
-  const { version, entries } = content as { version?: unknown; entries?: unknown };
-  if (version !== LOGBOOK_FILE_VERSION) {
-    throw new Error(`unsupported version ${JSON.stringify(version)}, expected 1`);
+function parseLogbook(content: unknown): Logbook {
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new Error('not a JSON object of key -> list of entries');
   }
-  if (!Array.isArray(entries)) throw new Error('"entries" is not a list');
-  entries.forEach((item: unknown, index) => {
-    const entry = item as Partial<LogbookEntry> | null;
-    const valid =
-      typeof entry === 'object' &&
-      entry !== null &&
-      Number.isInteger(entry.number) &&
-      typeof entry.timestamp === 'string' &&
-      typeof entry.entry === 'string';
-    if (!valid) throw new Error(`entries[${index}] is not {number, timestamp, entry}`);
-  });
-  return entries as LogbookEntry[];
+  const logbook: Logbook = new Map();
+  for (const [key, entries] of Object.entries(content)) {
+    if (!Array.isArray(entries)) throw new Error(`"${key}" is not a list of entries`);
+    logbook.set(key, entries);
+  }
+  return logbook;
 }

@@ -1,14 +1,19 @@
 /**
- * Executable: the logbook MCP server (`node dist/mcp-servers/logbook.js [--transport ...]`).
- * State lives in `$LOGBOOK_STATE_DIR/logbook.json`; an unset or empty variable means
- * `<tmpdir>/taskflow-logbook`.
+ * Executable: the logbook MCP server (`node dist/mcp-servers/logbook.js [--transport ...]`),
+ * configured like seclab's: state in `$LOGBOOK_STATE_DIR/logbook.json` (default: a per-user
+ * data folder), log lines also in `$LOG_DIR/mcp_logbook.log` when `LOG_DIR` is set.
  */
-import { resolveStateDirectory } from './json-state-file.js';
 import { createLogbookServer } from './logbook-server.js';
 import { LogbookStore } from './logbook-store.js';
 import { runMcpServerMain } from './serve.js';
+import { createServerLog } from './server-log.js';
+import { resolveStateDirectory } from './state-directory.js';
 
+const log = createServerLog('logbook', process.env, (text) => void process.stderr.write(text));
 const store = new LogbookStore(
-  resolveStateDirectory(process.env.LOGBOOK_STATE_DIR, 'taskflow-logbook'),
+  resolveStateDirectory(process.env.LOGBOOK_STATE_DIR, 'logbook', process.env),
 );
-runMcpServerMain(() => createLogbookServer(store));
+log('INFO', `logbook: state in ${store.filePath}`);
+runMcpServerMain(() =>
+  createLogbookServer(store, (tool) => log('DEBUG', `logbook: ${tool} called`)),
+);

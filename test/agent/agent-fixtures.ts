@@ -30,7 +30,8 @@ export function connectEcho(name = 'echo'): Promise<ToolboxConnection> {
     kind: 'stdio',
     command: process.execPath,
     args: [ECHO_SERVER],
-    env: buildServerEnvironment(process.env, {}, []),
+    // Its diagnostic tools (echo, echo_env, sleep, counter) rather than seclab's echo_tool.
+    env: buildServerEnvironment(process.env, { TASKFLOW_ECHO_DIAGNOSTICS: '1' }, []),
     headers: {},
     timeoutMs: 10_000,
     connectTimeoutMs: 10_000,

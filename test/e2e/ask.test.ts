@@ -26,7 +26,7 @@ function scriptEchoConversation(): void {
     if (results.length === 0) {
       return {
         kind: 'message',
-        toolCalls: [{ name: 'echo__echo', arguments: { message: 'hello from the model' } }],
+        toolCalls: [{ name: 'echo__echo_tool', arguments: { message: 'hello from the model' } }],
       };
     }
     return { kind: 'message', text: `The tool said: ${results[0]?.output ?? '?'}` };
@@ -56,7 +56,7 @@ describe.each([
     );
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('The tool said: hello from the model');
+    expect(result.stdout).toContain('The tool said: Tool echo: hello from the model');
     expect(server.requests).toHaveLength(2);
     for (const request of server.requests) {
       expect(request.api).toBe(api);
@@ -65,12 +65,12 @@ describe.each([
     }
     // The tool result the model received came from the real MCP server.
     expect(toolResultsOf(server.requests[1]!)).toEqual([
-      { callId: expect.any(String) as string, output: 'hello from the model' },
+      { callId: expect.any(String) as string, output: 'Tool echo: hello from the model' },
     ]);
     const firstTools = (
       server.requests[0]!.body.tools as { name?: string; function?: { name: string } }[]
     ).map((tool) => tool.function?.name ?? tool.name);
-    expect(firstTools).toContain('echo__echo');
+    expect(firstTools).toContain('echo__echo_tool');
   });
 });
 

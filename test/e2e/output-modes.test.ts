@@ -73,6 +73,8 @@ function runEnvironment(): Record<string, string | undefined> {
   return {
     AI_API_ENDPOINT: server.url,
     AI_API_TOKEN: 'test-token-output',
+    // The bundled echo's diagnostic `echo` answers the message unchanged (short lines).
+    TASKFLOW_ECHO_DIAGNOSTICS: '1',
     NO_COLOR: undefined,
     CI: undefined,
   };

@@ -24,8 +24,8 @@ describe('offline quickstart with --replay', () => {
     );
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('tool echo.echo ok');
-    expect(result.stdout).toContain('The echo tool returned: "hello from taskflow".');
+    expect(result.stdout).toContain('tool echo.echo_tool ok');
+    expect(result.stdout).toContain('The echo tool returned: "Tool echo: hello from taskflow".');
   });
 
   it('refuses a request the cassette does not hold, naming the cassette (exit 78)', async () => {

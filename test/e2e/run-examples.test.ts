@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemcacheStore } from '../../src/mcp-servers/memcache-store.js';
 import {
   lastUserText,
   messagesOf,
@@ -63,7 +62,7 @@ function answers(events: readonly Event[]): string[] {
 /** The `message` argument of every echo tool call, in event order. */
 function echoedMessages(events: readonly Event[]): string[] {
   return ofType(events, 'tool-call-start')
-    .filter((event) => event.toolbox === 'echo' && event.tool === 'echo')
+    .filter((event) => event.toolbox === 'echo' && event.tool === 'echo_tool')
     .map((event) => (JSON.parse(String(event.arguments)) as { message: string }).message);
 }
 
@@ -80,15 +79,15 @@ function systemPromptOf(index: number): string {
 describe('bundled example taskflows', () => {
   it('echo: one agent calls the echo tool and reports its answer', async () => {
     const events = await runExample('echo');
-    expect(answers(events)).toEqual(['Tool result: hello from taskflow']);
+    expect(answers(events)).toEqual(['Tool result: Tool echo: hello from taskflow']);
     expect(server.requests).toHaveLength(2);
-    expect(toolNamesOf(server.requests[0]!)).toContain('echo__echo');
+    expect(toolNamesOf(server.requests[0]!)).toEqual(['echo__echo_tool']);
     expect(lastUserText(server.requests[0]!)).toContain('"hello from taskflow"');
     expect(toolResultsOf(server.requests[1]!).map((result) => result.output)).toEqual([
-      'hello from taskflow',
+      'Tool echo: hello from taskflow',
     ]);
     expect(ofType(events, 'tool-call-end')).toEqual([
-      expect.objectContaining({ toolbox: 'echo', tool: 'echo', status: 'ok' }),
+      expect.objectContaining({ toolbox: 'echo', tool: 'echo_tool', status: 'ok' }),
     ]);
   });
 
@@ -99,7 +98,7 @@ describe('bundled example taskflows', () => {
       'plain',
     ]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('assistant: Tool result: hello from taskflow');
+    expect(result.stdout).toContain('assistant: Tool result: Tool echo: hello from taskflow');
     expect(result.stdout).toMatch(/task 1 echo succeeded/);
     expect(result.stdout).toMatch(/taskflow seclab_taskflow_agent\.taskflows\.echo succeeded/);
   });
@@ -109,9 +108,9 @@ describe('bundled example taskflows', () => {
     expect(itemCounts(events)).toEqual([1, 3]);
     expect(echoedMessages(events)).toEqual(['apple', 'banana', 'cherry']);
     expect(answers(events)).toEqual([
-      'Tool result: apple',
-      'Tool result: banana',
-      'Tool result: cherry',
+      'Tool result: Tool echo: apple',
+      'Tool result: Tool echo: banana',
+      'Tool result: Tool echo: cherry',
     ]);
   });
 
@@ -173,32 +172,41 @@ describe('bundled example taskflows', () => {
     ]);
   });
 
-  it('handoff: triage transfers to the echo specialist, who uses its own toolbox', async () => {
+  it('handoff: triage transfers to the echo specialist; both have the union of their toolboxes', async () => {
     const events = await runExample('handoff');
     expect(ofType(events, 'handoff')).toEqual([
       expect.objectContaining({ from: 'triage', to: 'echo_specialist' }),
     ]);
-    expect(toolNamesOf(server.requests[0]!)).toEqual(['transfer_to_echo_specialist']);
+    // As in seclab, every agent of the task gets the union of the personalities' toolboxes
+    // (issue 9): the triage agent, which lists none, is offered the echo tools too.
+    expect(toolNamesOf(server.requests[0]!)).toContain('echo__echo_tool');
+    expect(toolNamesOf(server.requests[0]!).at(-1)).toBe('transfer_to_echo_specialist');
     expect(systemPromptOf(0)).toContain('You are a dispatcher');
     const later = server.requests.slice(1);
     expect(later).toHaveLength(2);
     for (const [offset, request] of later.entries()) {
-      // The target's own toolbox, and no further handoff tools.
-      expect(toolNamesOf(request)).toContain('echo__echo');
+      // The task's toolboxes, and no further handoff tools.
+      expect(toolNamesOf(request)).toContain('echo__echo_tool');
       expect(toolNamesOf(request).filter((name) => name.startsWith('transfer_to_'))).toEqual([]);
       expect(systemPromptOf(offset + 1)).toContain('You are the echo specialist');
     }
     expect(echoedMessages(events)).toEqual(['handed over safely']);
     // capture: response — the specialist's answer is the result.
-    expect(answers(events)).toEqual(['Tool result: handed over safely']);
+    expect(answers(events)).toEqual(['Tool result: Tool echo: handed over safely']);
     expect(ofType(events, 'text-delta').every((event) => event.agent === 'echo_specialist')).toBe(
       true,
     );
   });
 
   it('memcache_notes: task 1 clears (headless) and stores, task 2 reads the note back', async () => {
-    const stateDirectory = path.join(sandbox, 'memcache');
-    await new MemcacheStore(stateDirectory).set('stale', 'from an earlier run');
+    // The harness's MEMCACHE_STATE_DIR; seclab's default backend, sqlite, keeps its rows here.
+    const rowsFile = path.join(sandbox, 'memcache', 'memory.sqlite.json');
+    const row = (id: number, key: string, value: string) => ({ id, key, value });
+    fs.mkdirSync(path.dirname(rowsFile));
+    fs.writeFileSync(
+      rowsFile,
+      JSON.stringify({ version: 1, rows: [row(1, 'stale', 'from an earlier run')] }),
+    );
     const events = await runExample('memcache_notes');
     expect(
       ofType(events, 'tool-call-end').map((event) => [event.taskIndex, event.tool, event.status]),
@@ -207,8 +215,9 @@ describe('bundled example taskflows', () => {
       [0, 'memcache_set_state', 'ok'],
       [1, 'memcache_get_state', 'ok'],
     ]);
-    expect(await new MemcacheStore(stateDirectory).getAll()).toEqual({
-      note: 'remember the milk',
+    expect(JSON.parse(fs.readFileSync(rowsFile, 'utf8'))).toEqual({
+      version: 1,
+      rows: [row(1, 'note', 'remember the milk')],
     });
     expect(answers(events)[1]).toBe('Tool result: "remember the milk"');
   });

@@ -144,7 +144,11 @@ taskflow:
     expect(markers()).toEqual(['marker-2']);
     expect(server.requests).toHaveLength(2);
     expect(ofType(events, 'tool-call-end')).toEqual([
-      expect.objectContaining({ tool: 'echo', status: 'ok', resultPreview: 'still running' }),
+      expect.objectContaining({
+        tool: 'echo_tool',
+        status: 'ok',
+        resultPreview: 'Tool echo: still running',
+      }),
     ]);
   });
 

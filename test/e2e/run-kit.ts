@@ -42,7 +42,7 @@ export function plannedCalls(prompt: string): FakeToolCall[] {
     quoted(prompt, /echo/) ??
     quoted(prompt, /words/) ??
     greetingOf(prompt);
-  if (echoed !== undefined) calls.push({ name: 'echo__echo', arguments: { message: echoed } });
+  if (echoed !== undefined) calls.push({ name: 'echo__echo_tool', arguments: { message: echoed } });
   return calls;
 }
 

@@ -54,7 +54,7 @@ export function writeWorkspace(sandbox: string): string {
   // shows the secret back to the model.
   fs.writeFileSync(
     path.join(work, 'toolboxes', 'secret_probe.yaml'),
-    `${FLOW_HEADER('toolbox')}server_params:\n  kind: stdio\n  command: "{{ runner.node }}"\n  args: ["{{ runner.root }}/dist/mcp-servers/echo.js"]\n  env:\n    PROBE_SECRET: "{{ env('SECRET_VALUE') }}"\n`,
+    `${FLOW_HEADER('toolbox')}server_params:\n  kind: stdio\n  command: "{{ runner.node }}"\n  args: ["{{ runner.root }}/dist/mcp-servers/echo.js"]\n  env:\n    PROBE_SECRET: "{{ env('SECRET_VALUE') }}"\n    TASKFLOW_ECHO_DIAGNOSTICS: "1"\n`,
   );
   fs.writeFileSync(
     path.join(work, 'toolboxes', 'parked.yaml'),

@@ -39,7 +39,7 @@ taskflow:
 `;
 
 /**
- * Turn 1: two calls in parallel (memcache log + logbook); turn 2: one more memcache log
+ * Turn 1: two calls in parallel (memcache add + logbook); turn 2: one more memcache add
  * entry; turn 3: the final answer.
  */
 function noteTaker(request: RecordedRequest): FakeReply {
@@ -51,10 +51,14 @@ function noteTaker(request: RecordedRequest): FakeReply {
       toolCalls: [
         {
           id: 'call_log_1',
-          name: 'memcache__memcache_append_log',
-          arguments: { key: 'notes', entry: 'note-1' },
+          name: 'memcache__memcache_add_state',
+          arguments: { key: 'notes', value: 'note-1' },
         },
-        { id: 'call_book_1', name: 'logbook__logbook_write', arguments: { entry: 'note-1' } },
+        {
+          id: 'call_book_1',
+          name: 'logbook__logbook_write',
+          arguments: { entry: 'note-1', key: 'notes' },
+        },
       ],
     };
   }
@@ -64,8 +68,8 @@ function noteTaker(request: RecordedRequest): FakeReply {
       toolCalls: [
         {
           id: 'call_log_2',
-          name: 'memcache__memcache_append_log',
-          arguments: { key: 'notes', entry: 'note-2' },
+          name: 'memcache__memcache_add_state',
+          arguments: { key: 'notes', value: 'note-2' },
         },
       ],
     };
@@ -91,14 +95,18 @@ afterEach(async () => {
   fs.rmSync(sandbox, { recursive: true, force: true });
 });
 
+/** Writes the tools made: memcache rows (sqlite backend, one per add) and logbook entries. */
 function sideEffects(): { notes: number; logbook: number } {
   const memcache = JSON.parse(
-    fs.readFileSync(path.join(sandbox, 'memcache', 'memcache.json'), 'utf8'),
-  ) as { logs: Record<string, unknown[]> };
+    fs.readFileSync(path.join(sandbox, 'memcache', 'memory.sqlite.json'), 'utf8'),
+  ) as { rows: { key: string }[] };
   const logbook = JSON.parse(
     fs.readFileSync(path.join(sandbox, 'logbook', 'logbook.json'), 'utf8'),
-  ) as { entries: unknown[] };
-  return { notes: memcache.logs.notes?.length ?? 0, logbook: logbook.entries.length };
+  ) as Record<string, unknown[]>;
+  return {
+    notes: memcache.rows.filter((row) => row.key === 'notes').length,
+    logbook: logbook.notes?.length ?? 0,
+  };
 }
 
 describe.each(['chat', 'responses'])('killed before the third model turn (%s API)', (api) => {
@@ -140,7 +148,9 @@ describe.each(['chat', 'responses'])('killed before the third model turn (%s API
     const end = journal.filter((line) => line.type === 'task-end').at(-1);
     expect(end?.status).toBe('succeeded');
     // capture defaults to the last tool result: restored from the journal, not re-run.
-    expect((end?.result as { value: unknown }).value).toBe('appended entry 2 to log "notes"');
+    expect((end?.result as { value: unknown }).value).toBe(
+      'Updated and added to value in memory for key: `notes`',
+    );
   });
 });
 

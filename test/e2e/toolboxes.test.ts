@@ -152,7 +152,7 @@ describe('toolboxes that work', () => {
       serverPids = childProcesses(cliPid, `--port ${port}`);
       return {
         kind: 'message',
-        toolCalls: [{ name: 'echo_streamable__echo', arguments: { message: 'over http' } }],
+        toolCalls: [{ name: 'echo_streamable__echo_tool', arguments: { message: 'over http' } }],
       };
     });
     const cli = startCli(['ask', 'personalities/streamable_echoer.yaml', 'echo over http'], {
@@ -162,9 +162,9 @@ describe('toolboxes that work', () => {
     const result = await cli.result;
     expect(result.stderr).not.toMatch(STACK_LINE);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('echoed: over http');
+    expect(result.stdout).toContain('echoed: Tool echo: over http');
     expect(toolResultsOf(server.requests[1]!)).toEqual([
-      { callId: expect.any(String) as string, output: 'over http' },
+      { callId: expect.any(String) as string, output: 'Tool echo: over http' },
     ]);
     expect(serverPids).toHaveLength(1);
     expect(serverPids.filter(isRunning)).toEqual([]);
@@ -215,12 +215,8 @@ describe('toolboxes that work', () => {
     server.enqueue({ kind: 'message', text: 'nothing to do' });
     const result = await ask('personalities/echoer_twice.yaml', 'hello');
     expect(result.code).toBe(0);
-    expect(offeredTools(server.requests[0]!).sort()).toEqual([
-      'echo__counter',
-      'echo__echo',
-      'echo__echo_env',
-      'echo__sleep',
-    ]);
+    // seclab's echo server: its one tool, no diagnostic tools.
+    expect(offeredTools(server.requests[0]!)).toEqual(['echo__echo_tool']);
   });
 });
 
@@ -271,7 +267,9 @@ describe('Ctrl-C during a tool call', () => {
       kind: 'message',
       toolCalls: [{ name: 'echo__sleep', arguments: { ms: 30_000 } }],
     }));
-    const cli = startCli(['ask', 'personalities/echoer.yaml', 'sleep', '--output', 'jsonl']);
+    const cli = startCli(['ask', 'personalities/echoer.yaml', 'sleep', '--output', 'jsonl'], {
+      env: { TASKFLOW_ECHO_DIAGNOSTICS: '1' },
+    });
     const cliPid = cli.child.pid ?? -1;
     const deadline = performance.now() + 15_000;
     while (!cli.stdoutSoFar().includes('"type":"tool-call-start"')) {

@@ -93,6 +93,9 @@ export async function runLoaded(
     TMPDIR: os.tmpdir(),
     AI_API_ENDPOINT: options.endpoint,
     AI_API_TOKEN: 'engine-test-token',
+    // The bundled echo toolbox serves taskflow's diagnostic echo (echo, echo_env, sleep,
+    // counter) instead of seclab's echo_tool when this is set; engine tests drive those tools.
+    TASKFLOW_ECHO_DIAGNOSTICS: '1',
     ...options.environment,
   };
   const redactor = new Redactor();

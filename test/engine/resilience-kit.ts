@@ -121,6 +121,8 @@ export async function runWithFakeTime(
     TMPDIR: os.tmpdir(),
     AI_API_ENDPOINT: server.url,
     AI_API_TOKEN: 'fault-test-token',
+    // The bundled echo toolbox then serves taskflow's diagnostic `echo` (see engine-kit).
+    TASKFLOW_ECHO_DIAGNOSTICS: '1',
   };
   const redactor = new Redactor();
   const logger = createLogger({ redactor });

@@ -5,13 +5,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callText, exitOf, spawnServer, waitForStderr } from './server-process.js';
 
-describe('echo server over streamable HTTP', () => {
+describe('echo server over streamable HTTP (diagnostic tools on)', () => {
   let child: ChildProcess;
   let url: URL;
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    child = spawnServer('echo', ['--transport', 'streamable', '--port', '0']);
+    child = spawnServer('echo', ['--transport', 'streamable', '--port', '0'], {
+      TASKFLOW_ECHO_DIAGNOSTICS: '1',
+    });
     const match = await waitForStderr(child, /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)\n/);
     url = new URL(match[1] ?? '');
   });

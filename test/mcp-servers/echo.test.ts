@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   builtServerPath,
@@ -21,7 +24,68 @@ const INITIALIZE = {
   },
 };
 
-describe('echo server over stdio', () => {
+/** What switches the echo executable to taskflow's diagnostic echo server. */
+const DIAGNOSTICS = { TASKFLOW_ECHO_DIAGNOSTICS: '1' };
+
+describe("echo server (seclab's, the default)", () => {
+  let connection: StdioServerConnection | undefined;
+
+  beforeAll(() => {
+    builtServerPath('echo');
+  });
+
+  afterEach(async () => {
+    await connection?.close();
+    connection = undefined;
+  });
+
+  it('offers only echo_tool {message}, which answers "Tool echo: <message>"', async () => {
+    connection = await connectStdioServer('echo');
+    const { tools } = await connection.client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(['echo_tool']);
+    expect(tools[0]?.inputSchema).toMatchObject({
+      properties: { message: { type: 'string' } },
+      required: ['message'],
+    });
+    expect(await callText(connection.client, 'echo_tool', { message: 'hello {{ x }} ü' })).toBe(
+      'Tool echo: hello {{ x }} ü',
+    );
+  });
+
+  it('serves the echo:// resource templates and echo_prompt', async () => {
+    connection = await connectStdioServer('echo');
+    const { client } = connection;
+    const { resourceTemplates } = await client.listResourceTemplates();
+    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
+      'echo://1/{message}',
+      'echo://2/{message}',
+    ]);
+    const read = async (uri: string) => (await client.readResource({ uri })).contents[0];
+    expect(await read('echo://1/hi')).toMatchObject({ text: 'Resource 1 echo: hi' });
+    expect(await read('echo://2/there')).toMatchObject({ text: 'Resource 2 echo: there' });
+    const { prompts } = await client.listPrompts();
+    expect(prompts.map((prompt) => prompt.name)).toEqual(['echo_prompt']);
+    const prompt = await client.getPrompt({ name: 'echo_prompt', arguments: { message: 'hi' } });
+    expect(prompt.messages).toEqual([
+      { role: 'user', content: { type: 'text', text: 'Please process this message: hi' } },
+    ]);
+  });
+
+  it('logs to $LOG_DIR/mcp_echo.log when LOG_DIR is set', async () => {
+    const logDirectory = await mkdtemp(join(tmpdir(), 'taskflow-echo-log-'));
+    try {
+      connection = await connectStdioServer('echo', { LOG_DIR: logDirectory });
+      await callText(connection.client, 'echo_tool', { message: 'x' });
+      expect(await readFile(join(logDirectory, 'mcp_echo.log'), 'utf8')).toMatch(
+        /^\S+ - DEBUG - echo: echo_tool called$/m,
+      );
+    } finally {
+      await rm(logDirectory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('diagnostic echo server (TASKFLOW_ECHO_DIAGNOSTICS=1)', () => {
   let connection: StdioServerConnection | undefined;
 
   beforeAll(() => {
@@ -34,17 +98,18 @@ describe('echo server over stdio', () => {
   });
 
   it('echoes the message', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     expect(await callText(connection.client, 'echo', { message: 'hello {{ x }} ü' })).toBe(
       'hello {{ x }} ü',
     );
   });
 
   it('lists its tools with honest annotations', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     const { tools } = await connection.client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect([...byName.keys()].sort()).toEqual(['counter', 'echo', 'echo_env', 'sleep']);
+    expect(byName.has('echo_tool')).toBe(false);
     expect(byName.get('echo')?.annotations).toMatchObject({
       readOnlyHint: true,
       idempotentHint: true,
@@ -61,7 +126,10 @@ describe('echo server over stdio', () => {
   });
 
   it('reports the environment it was given and "(unset)" otherwise', async () => {
-    connection = await connectStdioServer('echo', { TASKFLOW_PROBE: 'probe-value' });
+    connection = await connectStdioServer('echo', {
+      ...DIAGNOSTICS,
+      TASKFLOW_PROBE: 'probe-value',
+    });
     expect(await callText(connection.client, 'echo_env', { name: 'TASKFLOW_PROBE' })).toBe(
       'probe-value',
     );
@@ -71,20 +139,20 @@ describe('echo server over stdio', () => {
   });
 
   it('counts calls per process', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     expect(await callText(connection.client, 'counter')).toBe('1');
     expect(await callText(connection.client, 'counter')).toBe('2');
   });
 
   it('answers bad arguments with an error result', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     const result = await connection.client.callTool({ name: 'sleep', arguments: { ms: -1 } });
     expect(result.isError).toBe(true);
     expect(resultText(result)).toMatch(/ms/);
   });
 
   it('sleeps, and stops sleeping when the client cancels', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     expect(await callText(connection.client, 'sleep', { ms: 5 })).toBe('slept 5 ms');
 
     const controller = new AbortController();
@@ -104,8 +172,22 @@ describe('echo server over stdio', () => {
     );
   });
 
+  it('adds the resilience tools with TASKFLOW_ECHO_RESILIENCE_TOOLS=1 (alone, too)', async () => {
+    connection = await connectStdioServer('echo', { TASKFLOW_ECHO_RESILIENCE_TOOLS: '1' });
+    const { tools } = await connection.client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'counter',
+      'crash',
+      'echo',
+      'echo_env',
+      'read_only_marker',
+      'sleep',
+      'write_marker',
+    ]);
+  });
+
   it('is gone after the client closes', async () => {
-    connection = await connectStdioServer('echo');
+    connection = await connectStdioServer('echo', DIAGNOSTICS);
     const { pid } = connection;
     expect(processExists(pid)).toBe(true);
     await connection.close();
@@ -116,7 +198,7 @@ describe('echo server over stdio', () => {
 
 describe('echo server process', () => {
   it('exits by itself with code 0 when stdin ends, even while a tool call is running', async () => {
-    const child = spawnServer('echo');
+    const child = spawnServer('echo', [], DIAGNOSTICS);
     const lines = [
       INITIALIZE,
       { jsonrpc: '2.0', method: 'notifications/initialized' },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -6,15 +6,14 @@ import {
   builtServerPath,
   callText,
   connectStdioServer,
+  resultText,
   type StdioServerConnection,
 } from './server-process.js';
 
-interface Entry {
-  number: number;
-  timestamp: string;
-  entry: string;
-}
-
+/**
+ * The logbook server process over stdio. Expected answers and files are seclab's
+ * (mcp_servers/logbook/logbook.py), worked out from its source.
+ */
 describe('logbook server', () => {
   let stateDirectory: string;
   let connection: StdioServerConnection | undefined;
@@ -33,63 +32,96 @@ describe('logbook server', () => {
     await rm(stateDirectory, { recursive: true, force: true });
   });
 
-  async function start(): Promise<StdioServerConnection> {
+  async function start(environment: Record<string, string> = {}): Promise<StdioServerConnection> {
     await connection?.close();
-    connection = await connectStdioServer('logbook', { LOGBOOK_STATE_DIR: stateDirectory });
+    connection = await connectStdioServer('logbook', {
+      LOGBOOK_STATE_DIR: stateDirectory,
+      ...environment,
+    });
     return connection;
   }
 
-  async function read(from?: number): Promise<Entry[]> {
-    const args = from === undefined ? {} : { from };
-    return JSON.parse(await callText(connection!.client, 'logbook_read', args)) as Entry[];
-  }
+  const call = (name: string, args: Record<string, unknown>) =>
+    callText(connection!.client, name, args);
 
-  it('writes numbered entries, reads them from a number, and erases them', async () => {
-    const { client } = await start();
-    expect(await callText(client, 'logbook_write', { entry: 'first' })).toBe('1');
-    expect(await callText(client, 'logbook_write', { entry: 'second\nline' })).toBe('2');
-    expect(await callText(client, 'logbook_write', { entry: 'third' })).toBe('3');
-
-    const all = await read();
-    expect(all.map(({ number, entry }) => [number, entry])).toEqual([
-      [1, 'first'],
-      [2, 'second\nline'],
-      [3, 'third'],
-    ]);
-    for (const { timestamp } of all) expect(Number.isNaN(Date.parse(timestamp))).toBe(false);
-    expect((await read(2)).map(({ number }) => number)).toEqual([2, 3]);
-
-    expect(await callText(client, 'logbook_erase')).toBe('logbook erased (3 entries removed)');
-    expect(await read()).toEqual([]);
-    expect(await callText(client, 'logbook_write', { entry: 'after erase' })).toBe('1');
-  });
-
-  it('keeps entries across a restart', async () => {
-    await callText((await start()).client, 'logbook_write', { entry: 'kept' });
-    await start();
-    expect((await read()).map(({ entry }) => entry)).toEqual(['kept']);
-  });
-
-  it('numbers concurrent writes uniquely', async () => {
-    const { client } = await start();
-    const numbers = await Promise.all(
-      Array.from({ length: 10 }, (_, index) =>
-        callText(client, 'logbook_write', { entry: `entry ${index}` }),
-      ),
-    );
-    expect(numbers.map(Number).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(await read()).toHaveLength(10);
-  });
-
-  it('annotates erase as destructive and read as read-only', async () => {
+  it("lists seclab's tools and argument names", async () => {
     const { client } = await start();
     const { tools } = await client.listTools();
+    expect(
+      tools.map((tool) => [
+        tool.name,
+        Object.keys(tool.inputSchema.properties ?? {}),
+        tool.inputSchema.required,
+      ]),
+    ).toEqual([
+      ['logbook_write', ['entry', 'key'], ['entry', 'key']],
+      ['logbook_read', ['key'], ['key']],
+      ['logbook_erase', ['key'], ['key']],
+    ]);
     const annotations = Object.fromEntries(tools.map((tool) => [tool.name, tool.annotations]));
     expect(annotations.logbook_read).toMatchObject({ readOnlyHint: true });
     expect(annotations.logbook_erase).toMatchObject({ destructiveHint: true });
-    expect(annotations.logbook_write).toMatchObject({
-      destructiveHint: false,
-      idempotentHint: false,
-    });
+  });
+
+  it('keeps entries per key, reads them as an indented JSON list, erases one key', async () => {
+    await start();
+    expect(await call('logbook_write', { entry: 'first', key: 'alpha' })).toBe(
+      'Stored logbook entry for `alpha`',
+    );
+    await call('logbook_write', { entry: 'other', key: 'beta' });
+    await call('logbook_write', { entry: 'second\nline ü', key: 'alpha' });
+    expect(await call('logbook_read', { key: 'alpha' })).toBe(
+      '[\n  "first",\n  "second\\nline \\u00fc"\n]',
+    );
+    expect(await call('logbook_read', { key: 'unknown' })).toBe('[]');
+    expect(await call('logbook_erase', { key: 'alpha' })).toBe(
+      'Erased logbook entries stored for `alpha`',
+    );
+    expect(await call('logbook_read', { key: 'alpha' })).toBe('[]');
+    expect(await call('logbook_read', { key: 'beta' })).toBe('[\n  "other"\n]');
+    // An erased key stays, with no entries.
+    expect(await readFile(join(stateDirectory, 'logbook.json'), 'utf8')).toBe(
+      '{\n  "alpha": [],\n  "beta": [\n    "other"\n  ]\n}',
+    );
+  });
+
+  it('reads a logbook.json seclab wrote, and keeps entries across a restart', async () => {
+    await writeFile(join(stateDirectory, 'logbook.json'), '{"k": ["from seclab"]}');
+    await start();
+    await call('logbook_write', { entry: 'from taskflow', key: 'k' });
+    await start();
+    expect(JSON.parse(await call('logbook_read', { key: 'k' }))).toEqual([
+      'from seclab',
+      'from taskflow',
+    ]);
+  });
+
+  it('loses no entry under concurrent writes', async () => {
+    await start();
+    await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        call('logbook_write', { entry: `${index}`, key: 'k' }),
+      ),
+    );
+    const entries = JSON.parse(await call('logbook_read', { key: 'k' })) as string[];
+    expect(entries.map(Number).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('reports an invalid logbook.json with its path', async () => {
+    const filePath = join(stateDirectory, 'logbook.json');
+    await writeFile(filePath, '{"k": "not a list"}');
+    const { client } = await start();
+    const result = await client.callTool({ name: 'logbook_read', arguments: { key: 'k' } });
+    expect(result.isError).toBe(true);
+    expect(resultText(result)).toContain(`${filePath}: invalid state file`);
+  });
+
+  it('logs to $LOG_DIR/mcp_logbook.log when LOG_DIR is set', async () => {
+    const logDirectory = join(stateDirectory, 'logs');
+    await start({ LOG_DIR: logDirectory });
+    await call('logbook_read', { key: 'k' });
+    expect(await readFile(join(logDirectory, 'mcp_logbook.log'), 'utf8')).toMatch(
+      /^\S+ - DEBUG - logbook: logbook_read called$/m,
+    );
   });
 });

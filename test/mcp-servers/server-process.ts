@@ -111,10 +111,14 @@ export function waitForStderr(child: ChildProcess, pattern: RegExp): Promise<Reg
   });
 }
 
-/** Spawns a built server directly (no MCP client), stdio all piped. */
-export function spawnServer(name: string, args: readonly string[] = []): ChildProcess {
+/** Spawns a built server directly (no MCP client) with PATH plus `environment`, stdio all piped. */
+export function spawnServer(
+  name: string,
+  args: readonly string[] = [],
+  environment: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, [builtServerPath(name), ...args], {
-    env: { PATH: process.env.PATH ?? '' },
+    env: { PATH: process.env.PATH ?? '', ...environment },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }

@@ -40,6 +40,7 @@ function flakyToolbox(worksFrom: number): { toolbox: ResolvedToolbox; starts: ()
       WORKS_FROM: String(worksFrom),
       NODE: process.execPath,
       ECHO: ECHO_SERVER,
+      TASKFLOW_ECHO_DIAGNOSTICS: '1',
     },
   });
   return { toolbox, starts: () => Number(readFileSync(counter, 'utf8')) };

@@ -192,7 +192,7 @@ describe('a server that stops during the task', () => {
     const script = join(scratch, 'changing-tools.sh');
     writeFileSync(
       script,
-      `if [ -e "$FLAG" ]; then export TASKFLOW_ECHO_RESILIENCE_TOOLS=0; fi\n: > "$FLAG"\nexec "$NODE" "$ECHO"\n`,
+      `if [ -e "$FLAG" ]; then export TASKFLOW_ECHO_RESILIENCE_TOOLS=0 TASKFLOW_ECHO_DIAGNOSTICS=1; fi\n: > "$FLAG"\nexec "$NODE" "$ECHO"\n`,
     );
     await using connection = await connect(
       diagnosticEcho('shifty', {
