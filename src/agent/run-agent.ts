@@ -63,6 +63,12 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
 
   /** Apply a settled round; returns the run's result when the run ends here. */
   const afterRound = (round: ToolRoundResult): AgentRunResult | undefined => {
+    // The results of the calls that ran count even when this round ends the run below.
+    for (const answer of round.answers) {
+      if (!answer?.record) continue;
+      lastToolResult = answer.record;
+      input.onToolResult?.(answer.record);
+    }
     if (round.repairs > REPAIRS_PER_TURN) {
       throw new TaskflowError(
         'model-behavior',
@@ -73,7 +79,6 @@ export async function runAgent(input: AgentRunInput): Promise<AgentRunResult> {
       );
     }
     spendRepairs(repairs, round.repairs, location.taskIndex);
-    for (const answer of round.answers) if (answer?.record) lastToolResult = answer.record;
     if (round.handoffTo !== undefined) {
       const target = input.agents.find((agent) => agent.name === round.handoffTo);
       if (target) {

@@ -86,6 +86,9 @@ export interface RestoredAgentState {
   readonly turns: number;
   readonly usage: Usage;
   readonly lastToolResult?: ToolResultRecord;
+  /** Every MCP result of the restored turns, oldest first (the run's result stack needs
+   *  them; absent from checkpoints that do not carry them). */
+  readonly toolResults?: readonly ToolResultRecord[];
   /** Calls of the last committed turn without a recorded result. `hadIntent`: the call
    *  may have reached the server before the run stopped. */
   readonly pendingCalls?: readonly { readonly call: ToolCall; readonly hadIntent: boolean }[];
@@ -113,6 +116,12 @@ export interface AgentRunInput {
   readonly restored?: RestoredAgentState;
   /** Prefix of logical request keys (unique per task item), for attempt accounting. */
   readonly requestKeyPrefix?: string;
+  /**
+   * Each MCP tool result (not denials, errors or handoffs) once its round has settled, in
+   * call order; also those of a restored round. Called before the run can fail later, so
+   * a caller keeps them even when the run throws.
+   */
+  readonly onToolResult?: (record: ToolResultRecord) => void;
 }
 
 export interface AgentRunResult {

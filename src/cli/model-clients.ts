@@ -47,8 +47,16 @@ export function modelClientFactory(
       ...(overrides?.headersTimeoutMs !== undefined && { headersMs: overrides.headersTimeoutMs }),
       ...(overrides?.idleTimeoutMs !== undefined && { idleMs: overrides.idleTimeoutMs }),
     };
-    const { apiType, endpoint, token, tokenVariable } = target;
-    const key = JSON.stringify([apiType, endpoint, token, tokenVariable, timeouts]);
+    const { apiType, endpoint, token, tokenVariable, headers, requestDefaults } = target;
+    const key = JSON.stringify([
+      apiType,
+      endpoint,
+      token,
+      tokenVariable,
+      headers,
+      requestDefaults,
+      timeouts,
+    ]);
     let client = httpClients.get(key);
     if (client === undefined) {
       client = createModelClient(target, { timeouts });

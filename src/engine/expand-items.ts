@@ -59,20 +59,20 @@ export function itemsFromValue(
   );
 }
 
-/** Items from the most recent result of the run. */
+/** Items from the most recent tool result of the run (the top of its result stack). */
 export function itemsFromResult(source: ResultSource | undefined, taskName: string): unknown[] {
   if (!source) {
     throw new TaskflowError(
       'iterable-invalid',
-      `task "${taskName}": repeat_prompt has nothing to iterate (no earlier task produced a result; add "over")`,
+      `task "${taskName}": repeat_prompt has nothing to iterate (no tool result or shell task output earlier in the run is left to iterate; add "over")`,
     );
   }
   const decoded = decodeResult(source);
   if (!decoded.ok) {
     throw new TaskflowError(
       'iterable-invalid',
-      `task "${taskName}": repeat_prompt needs a JSON array or object from the previous result, which is not JSON: ${preview(source.text)}`,
+      `task "${taskName}": repeat_prompt needs a JSON array or object from the last tool result, which is not JSON: ${preview(source.text)}`,
     );
   }
-  return itemsFromValue(decoded.value, { taskName, source: 'the previous result' }, source.text);
+  return itemsFromValue(decoded.value, { taskName, source: 'the last tool result' }, source.text);
 }

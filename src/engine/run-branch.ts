@@ -26,6 +26,8 @@ export interface PromptTaskContext {
   readonly counters: RequestCounters;
   /** The gate's ceiling for this task's concurrent requests. */
   readonly concurrencyLimit: number;
+  /** Per branch index: the MCP results its agent received (restored ones first). */
+  readonly toolResults: readonly ResultSource[][];
 }
 
 export interface BranchOutcome {
@@ -69,8 +71,12 @@ export async function runBranch(
   const restore = deps.recorder?.restoreBranch(task.index, branch.index, prompt, {
     excludeFromContext: task.excludeFromContext,
   });
-  if (restore?.kind === 'succeeded')
+  const toolResults = context.toolResults[branch.index] ?? [];
+  if (restore?.kind === 'succeeded') {
+    toolResults.push(...restore.toolResults);
     return { result: restore.result, usage: restore.usage, reused: true };
+  }
+  if (restore?.kind === 'continue') toolResults.push(...(restore.restored.toolResults ?? []));
   const target = deps.resolveModel(branch.modelName, {
     ...task.modelSettings,
     ...branch.modelSettings,
@@ -104,6 +110,7 @@ export async function runBranch(
     signal: context.signal,
     repairs: context.repairs,
     requestKeyPrefix: `${task.index}.${branch.index}`,
+    onToolResult: (record) => toolResults.push(record),
   });
   let source: ResultSource;
   let value: unknown;

@@ -50,7 +50,17 @@ export function expandItems(
       repeat: true,
     };
   }
-  return { items: itemsFromResult(state.lastResult, task.name), repeat: true };
+  return { items: itemsFromResult(state.toolResultStack.at(-1), task.name), repeat: true };
+}
+
+/**
+ * After a repeat_prompt task without `over` has its items: the tool result it iterates is
+ * consumed, as seclab pops it, so a later repeat_prompt with no tool call in between
+ * iterates the result below it. Also applied when resume reuses the recorded items (the
+ * stack is rebuilt task by task), where an empty stack is left alone.
+ */
+export function consumeIteratedResult(task: TaskDefinition, state: RunState): void {
+  if (task.repeatPrompt && task.over === undefined) state.toolResultStack.pop();
 }
 
 /** How many branches of a task may run at once: items (async_limit) x models. */
@@ -143,6 +153,7 @@ export async function runPromptTask(
       headless: deps.headless || task.headless,
       counters: io.counters,
       concurrencyLimit: branchLimit(task),
+      toolResults: io.branches.map(() => []),
     };
     const modelCount = task.models?.length ?? 1;
     let usage: Usage = ZERO_USAGE;
@@ -195,6 +206,9 @@ export async function runPromptTask(
         isRunStopping(entry.reason) &&
         !(siblingsCancelled && isTaskflowError(entry.reason) && entry.reason.code === 'cancelled'),
     );
+    // Branch by branch, so async items push in item order (deterministic, and what a resume
+    // rebuilds from the journal); failed branches' results count too, as in seclab.
+    for (const results of context.toolResults) state.toolResultStack.push(...results);
     if (stopping?.status === 'rejected') throw stopping.reason;
     io.signal.throwIfAborted();
     const values = settled.map((entry) => (entry.status === 'fulfilled' ? entry.value : undefined));

@@ -1,6 +1,7 @@
 import type { AgentJournal, RestoredAgentState } from '../agent/types.js';
 import type { TaskStatus } from '../events.js';
 import type { Usage } from '../model/types.js';
+import type { ResultSource } from './expand-items.js';
 import type { TaskResult } from './run-types.js';
 
 /** A task an earlier run of the session already finished: reuse it, run nothing. */
@@ -10,11 +11,20 @@ export interface FinishedTask {
   readonly usage: Usage;
   readonly durationMs: number;
   readonly itemCount: number;
+  /** The MCP results its items received (item order, then call order): the task's
+   *  pushes onto the run's result stack. */
+  readonly toolResults: readonly ResultSource[];
 }
 
 /** What a branch (item x model) left behind in an earlier run. */
 export type BranchRestore =
-  | { readonly kind: 'succeeded'; readonly result: TaskResult; readonly usage: Usage }
+  | {
+      readonly kind: 'succeeded';
+      readonly result: TaskResult;
+      readonly usage: Usage;
+      /** The MCP results the branch received, in order. */
+      readonly toolResults: readonly ResultSource[];
+    }
   | { readonly kind: 'continue'; readonly restored: RestoredAgentState };
 
 /**

@@ -1,7 +1,9 @@
 /**
- * Runs one shell task: the `run` text with `bash -e` from a temporary file, in its own
- * process group, with exactly the given environment, a bounded stdout and the task
- * `timeout`. Never retried (scripts may have side effects); process.env is never touched.
+ * Runs one shell task as seclab runs it: `bash <file>` on the `run` text written to a
+ * temporary file (no `-e`: a failing command in the middle does not stop the script; its
+ * exit status decides), in its own process group, with exactly the given environment, a
+ * bounded stdout and the task `timeout`. Never retried (scripts may have side effects);
+ * process.env is never touched.
  */
 import { randomUUID } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
@@ -163,7 +165,7 @@ async function startBash(scriptPath: string, input: ShellTaskInput): Promise<She
   try {
     return await ShellProcessGroup.start({
       command: 'bash',
-      args: ['-e', scriptPath],
+      args: [scriptPath],
       workingDirectory: input.workingDirectory,
       environment: input.environment,
     });

@@ -12,7 +12,13 @@ import { createRequestCounters } from '../resilience/request-policy.js';
 import { evaluateAt } from './render-at.js';
 import type { FinishedTask } from './run-recorder.js';
 import { templateContext } from './run-branch.js';
-import { expandItems, isRunStopping, planBranches, runPromptTask } from './run-prompt-task.js';
+import {
+  consumeIteratedResult,
+  expandItems,
+  isRunStopping,
+  planBranches,
+  runPromptTask,
+} from './run-prompt-task.js';
 import { runShellTask } from './run-shell-task.js';
 import type { RunDependencies, RunState, TaskOutcome, TaskResult } from './run-types.js';
 import {
@@ -125,6 +131,8 @@ export async function runTask(
         onStderrLine: (line) => deps.logger.debug(`[task ${task.index + 1} stderr] ${line}`),
       });
       result = { value: valueFromText(shell.stdout), source: { text: shell.stdout } };
+      // seclab puts a shell task's output on the result stack like a tool result.
+      state.toolResultStack.push(result.source);
       if (task.outputs)
         result = { ...result, value: validateOutputs(result.value, task.outputs, task.name) };
     } else {
@@ -134,6 +142,7 @@ export async function runTask(
       const { items, repeat } = recorded
         ? { items: recorded, repeat: true }
         : expandItems(task, state, renderer);
+      consumeIteratedResult(task, state);
       const branches = planBranches(task, items, repeat, deps.defaultModel);
       announce(branches.length, repeat ? items : undefined);
       if (branches.length === 0) {
@@ -162,7 +171,6 @@ export async function runTask(
       }
     }
     if (result) {
-      state.lastResult = result.source;
       if (task.id !== undefined) {
         state.outputs[task.id] = result.value;
         deps.recorder?.recordOutput(task.id, result.value);
@@ -192,9 +200,15 @@ function reuseFinishedTask(
   deps: RunDependencies,
   finished: FinishedTask,
 ): TaskOutcome {
-  if (finished.result) {
-    state.lastResult = finished.result.source;
-    if (task.id !== undefined) state.outputs[task.id] = finished.result.value;
+  if (finished.result && task.id !== undefined) state.outputs[task.id] = finished.result.value;
+  // Replay the task's effect on the result stack, as it ran.
+  if (finished.status === 'succeeded') {
+    if (task.run !== undefined) {
+      if (finished.result) state.toolResultStack.push(finished.result.source);
+    } else {
+      consumeIteratedResult(task, state);
+      state.toolResultStack.push(...finished.toolResults);
+    }
   }
   emitEvent(deps.onEvent, {
     type: 'task-start',

@@ -46,7 +46,7 @@ export interface RunDependencies {
 export interface TaskResult {
   /** The decoded value (`outputs.<id>`, JSON when it parses, else the text). */
   readonly value: unknown;
-  /** What repeat_prompt decodes. */
+  /** The raw result the value was decoded from (a tool result, an answer, stdout). */
   readonly source: ResultSource;
 }
 
@@ -54,7 +54,11 @@ export interface TaskResult {
 export interface RunState {
   readonly globals: Readonly<Record<string, unknown>>;
   readonly outputs: Record<string, unknown>;
-  lastResult?: ResultSource;
+  /**
+   * seclab's result stack: every MCP tool result of the run and every shell task's stdout,
+   * oldest first. repeat_prompt without `over` iterates the top and consumes it.
+   */
+  readonly toolResultStack: ResultSource[];
   usage: Usage;
 }
 

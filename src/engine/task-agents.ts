@@ -5,25 +5,18 @@ import { ToolRouter } from '../agent/tool-router.js';
 import type { AgentPersona } from '../agent/types.js';
 import type { ToolboxConnection } from '../toolbox/types.js';
 
-/** The toolbox refs each agent uses: the task's when given, else its personality's. */
-export function agentToolboxRefs(
-  personality: PersonalityDefinition,
-  taskToolboxes: readonly string[] | undefined,
-): readonly string[] {
-  return taskToolboxes ?? personality.toolboxes;
-}
-
-/** Every toolbox ref the task needs, deduplicated in first-use order. */
+/**
+ * The toolbox refs of a task, shared by all its agents (seclab gives the primary agent and
+ * every handoff agent the same servers): the task's `toolboxes` when given, else the union
+ * of its personalities' toolboxes, deduplicated in agent order.
+ */
 export function taskToolboxRefs(
   personalities: readonly PersonalityDefinition[],
   taskToolboxes: readonly string[] | undefined,
 ): string[] {
   const refs: string[] = [];
-  for (const personality of personalities) {
-    for (const ref of agentToolboxRefs(personality, taskToolboxes))
-      if (!refs.includes(ref)) refs.push(ref);
-  }
-  if (taskToolboxes) for (const ref of taskToolboxes) if (!refs.includes(ref)) refs.push(ref);
+  const wanted = taskToolboxes ?? personalities.flatMap((personality) => personality.toolboxes);
+  for (const ref of wanted) if (!refs.includes(ref)) refs.push(ref);
   return refs;
 }
 
@@ -33,7 +26,11 @@ export interface StartedToolbox {
   readonly connection: ToolboxConnection;
 }
 
-/** Agent personas with their system prompts and tool routers over the task's connections. */
+/**
+ * Agent personas with their system prompts and tool routers over the task's connections.
+ * Every agent gets all the task's toolboxes (see taskToolboxRefs), with their server
+ * prompts, in the order of `taskToolboxRefs`.
+ */
 export function buildPersonas(
   personalities: readonly PersonalityDefinition[],
   taskToolboxes: readonly string[] | undefined,
@@ -41,9 +38,14 @@ export function buildPersonas(
   blockedTools: readonly string[],
 ): AgentPersona[] {
   const names = new Set<string>();
+  const refs = taskToolboxRefs(personalities, taskToolboxes);
+  const own = refs.flatMap((ref) => started.filter((toolbox) => toolbox.ref === ref));
+  const serverPrompts = own.map((toolbox) => toolbox.definition.serverPrompt ?? '');
+  const router = new ToolRouter(
+    own.map((toolbox) => ({ connection: toolbox.connection, confirm: toolbox.definition.confirm })),
+    blockedTools,
+  );
   return personalities.map((personality) => {
-    const refs = agentToolboxRefs(personality, taskToolboxes);
-    const own = started.filter((toolbox) => refs.includes(toolbox.ref));
     let name = sanitizeName(personality.shortName);
     for (let suffix = 2; names.has(name); suffix++)
       name = `${sanitizeName(personality.shortName)}_${suffix}`;
@@ -56,15 +58,9 @@ export function buildPersonas(
       instructions: buildSystemPrompt({
         personality: personality.personality,
         ...(personality.task !== undefined && { task: personality.task }),
-        serverPrompts: own.map((toolbox) => toolbox.definition.serverPrompt ?? ''),
+        serverPrompts,
       }),
-      router: new ToolRouter(
-        own.map((toolbox) => ({
-          connection: toolbox.connection,
-          confirm: toolbox.definition.confirm,
-        })),
-        blockedTools,
-      ),
+      router,
     };
   });
 }

@@ -54,7 +54,7 @@ export class RecordingClient implements ModelClient {
       request,
       response,
     };
-    fs.appendFileSync(this.filePath, `${this.redact(JSON.stringify(entry))}\n`);
+    fs.appendFileSync(this.filePath, `${this.redact(JSON.stringify(entry))}\n`, { mode: 0o600 });
     return response;
   }
 }

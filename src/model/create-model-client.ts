@@ -13,13 +13,16 @@ export interface CreateModelClientOptions {
 
 /** The `ModelClient` for a resolved target's api type. Creates no connection yet. */
 export function createModelClient(
-  target: Pick<ModelTarget, 'apiType' | 'endpoint' | 'token' | 'tokenVariable'>,
+  target: Pick<ModelTarget, 'apiType' | 'endpoint' | 'token' | 'tokenVariable'> &
+    Partial<Pick<ModelTarget, 'headers' | 'requestDefaults'>>,
   options: CreateModelClientOptions = {},
 ): ModelClient {
   const clientOptions = {
     endpoint: target.endpoint,
     token: target.token,
     tokenVariable: target.tokenVariable,
+    ...(target.headers !== undefined && { headers: target.headers }),
+    ...(target.requestDefaults !== undefined && { requestDefaults: target.requestDefaults }),
     ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
     ...(options.fetch !== undefined && { fetch: options.fetch }),
   };

@@ -2,8 +2,8 @@ import { APIError } from 'openai';
 import type { Fetch } from './attempt-watchdog.js';
 import { classifyModelError, oneLine } from './classify-error.js';
 import { failureReason, fieldOf, messageOf } from './error-facts.js';
+import { endpointProvider, type EndpointProvider } from './endpoint-provider.js';
 import { ModelError } from './model-error.js';
-import { isGitHubModels } from './resolve-model.js';
 
 export interface ListedModel {
   readonly id: string;
@@ -20,18 +20,14 @@ export interface ListModelsOptions {
   readonly timeoutMs?: number;
   readonly fetch?: Fetch;
   readonly signal?: AbortSignal;
+  /**
+   * The endpoint's provider (catalog URL, headers, how tool support is read); default the
+   * one its host names (see endpointProvider; pass it to honour AWF_COPILOT_PROXY).
+   */
+  readonly provider?: EndpointProvider;
 }
 
 export const GITHUB_MODELS_CATALOG_URL = 'https://models.github.ai/catalog/models';
-
-function toolCallsOf(entry: unknown): boolean | undefined {
-  const capabilities = fieldOf(entry, 'capabilities');
-  // GitHub Models catalog: a list of capability names.
-  if (Array.isArray(capabilities)) return capabilities.includes('tool-calling');
-  // Copilot-style: capabilities.supports.tool_calls.
-  const supported = fieldOf(fieldOf(capabilities, 'supports'), 'tool_calls');
-  return typeof supported === 'boolean' ? supported : undefined;
-}
 
 function entriesOf(body: unknown): unknown[] | undefined {
   if (Array.isArray(body)) return body as unknown[];
@@ -42,15 +38,16 @@ function entriesOf(body: unknown): unknown[] | undefined {
 /**
  * The endpoint's models that support tool calls, plus those whose support is unknown
  * (flagged `toolCalls: undefined`). GitHub Models is asked through its catalog; any other
- * endpoint through `GET {endpoint}/models` (Copilot-style capabilities are read when present).
+ * endpoint through `GET {endpoint}/models`. Tool support is read as seclab reads it per
+ * provider (Copilot `capabilities.supports.tool_calls`, GitHub Models `tool-calling`,
+ * OpenAI by model family); a custom endpoint's capabilities are read when present.
  *
  * @throws ModelError, classified like a model request (auth, network, cancelled, ...).
  */
 export async function listModels(options: ListModelsOptions): Promise<ListedModel[]> {
   const { endpoint } = options;
-  const url = isGitHubModels(endpoint)
-    ? GITHUB_MODELS_CATALOG_URL
-    : `${endpoint.replace(/\/+$/, '')}/models`;
+  const provider = options.provider ?? endpointProvider(endpoint, {});
+  const url = provider.catalogUrl(endpoint);
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
   const signal =
     options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
@@ -64,7 +61,11 @@ export async function listModels(options: ListModelsOptions): Promise<ListedMode
   let body: unknown;
   try {
     const response = await fetchImplementation(url, {
-      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
+      headers: {
+        ...provider.headers,
+        authorization: `Bearer ${options.token}`,
+        accept: 'application/json',
+      },
       signal,
     });
     const text = await response.text();
@@ -95,7 +96,7 @@ export async function listModels(options: ListModelsOptions): Promise<ListedMode
   return entries.flatMap((entry): ListedModel[] => {
     const id = fieldOf(entry, 'id');
     if (typeof id !== 'string' || id === '') return [];
-    const toolCalls = toolCallsOf(entry);
+    const toolCalls = provider.toolCalls(entry);
     return toolCalls === false ? [] : [{ id, toolCalls }];
   });
 }

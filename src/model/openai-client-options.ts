@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { TaskflowError } from '../errors.js';
 import type { Fetch, WatchdogTimeouts } from './attempt-watchdog.js';
 import { DEFAULT_TIMEOUTS } from './attempt-watchdog.js';
+import type { RequestDefaults } from './request-defaults.js';
 
 /** Options shared by the chat completions and responses clients. */
 export interface OpenAiClientOptions {
@@ -14,6 +15,10 @@ export interface OpenAiClientOptions {
   readonly timeouts?: Partial<WatchdogTimeouts>;
   /** `fetch` to use (tests, proxies); default the global one. */
   readonly fetch?: Fetch;
+  /** Extra headers on every request (the provider's, e.g. `Copilot-Integration-Id`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Settings sent under each request's own; none when undefined. */
+  readonly requestDefaults?: RequestDefaults;
 }
 
 export interface ResolvedClientOptions {
@@ -22,6 +27,8 @@ export interface ResolvedClientOptions {
   readonly tokenVariable: string;
   readonly timeouts: WatchdogTimeouts;
   readonly fetch: Fetch;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly requestDefaults?: RequestDefaults;
 }
 
 export function resolveClientOptions(options: OpenAiClientOptions): ResolvedClientOptions {
@@ -31,6 +38,8 @@ export function resolveClientOptions(options: OpenAiClientOptions): ResolvedClie
     tokenVariable: options.tokenVariable ?? 'AI_API_TOKEN',
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    headers: options.headers ?? {},
+    ...(options.requestDefaults !== undefined && { requestDefaults: options.requestDefaults }),
   };
 }
 
@@ -54,6 +63,7 @@ export function createSdkClient(options: ResolvedClientOptions): OpenAI {
     project: null,
     maxRetries: 0,
     timeout: Math.ceil(options.timeouts.headersMs) + 60_000,
+    defaultHeaders: { ...options.headers },
     fetch: forwardToAttempt,
   });
 }

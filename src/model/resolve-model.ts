@@ -1,7 +1,9 @@
 import type { ModelConfigDefinition } from '../definitions/types.js';
 import { ENGINE_SETTING_KEYS } from '../definitions/types.js';
 import { TaskflowError } from '../errors.js';
+import { endpointProvider } from './endpoint-provider.js';
 import { isLoopbackUrl } from './loopback-host.js';
+import { requestDefaultsFor, type RequestDefaults } from './request-defaults.js';
 
 export const DEFAULT_ENDPOINT = 'https://models.github.ai/inference';
 
@@ -20,6 +22,10 @@ export interface ModelTarget {
   readonly token: string;
   /** Settings sent to the API (engine keys removed). */
   readonly apiSettings: Readonly<Record<string, unknown>>;
+  /** Sent under `apiSettings` (seclab's temperature and tool defaults). */
+  readonly requestDefaults: RequestDefaults;
+  /** Extra headers of the endpoint's provider (`Copilot-Integration-Id`); never secrets. */
+  readonly headers: Readonly<Record<string, string>>;
   /** The `resilience` engine key, as written, for the request loop. */
   readonly resilience?: Readonly<Record<string, unknown>>;
   /** The name as the task wrote it (a model config key or a literal id). */
@@ -52,8 +58,12 @@ function stringSetting(
  * settings merged (config settings for the name, then the task's; task wins, shallow),
  * engine keys split off, api type, endpoint and token from settings or the environment.
  *
+ * The request defaults (MODEL_TEMP, MODEL_PARALLEL_TOOL_CALLS) and the provider's headers
+ * (COPILOT_INTEGRATION_ID, AWF_COPILOT_PROXY) come from `environment`.
+ *
  * @throws TaskflowError 'config' for `api_type: messages`, an unknown api type, an endpoint
- *   that is not a URL, or a missing token (except for loopback endpoints).
+ *   that is not a URL, a MODEL_TEMP that is not a number, or a missing token (except for
+ *   loopback endpoints).
  */
 export function resolveModelTarget(input: {
   name: string;
@@ -116,6 +126,8 @@ export function resolveModelTarget(input: {
     tokenVariable,
     token,
     apiSettings,
+    requestDefaults: requestDefaultsFor(apiType, environment),
+    headers: endpointProvider(endpoint, environment).headers,
     ...(resilience !== undefined && { resilience: resilience as Record<string, unknown> }),
     logicalName: name,
   };
@@ -148,20 +160,13 @@ function resolveToken(
 
 /**
  * The model used when a task names none: TASKFLOW_DEFAULT_MODEL, COPILOT_DEFAULT_MODEL,
- * else `openai/gpt-4.1` on GitHub Models and `gpt-4.1` elsewhere.
+ * else the endpoint provider's default (`openai/gpt-4.1` on GitHub Models, also behind an
+ * AWF proxy that mirrors it; `gpt-4.1` elsewhere).
  */
 export function defaultModelName(environment: Environment): string {
   const configured =
     present(environment, 'TASKFLOW_DEFAULT_MODEL') ?? present(environment, 'COPILOT_DEFAULT_MODEL');
   if (configured !== undefined) return configured;
   const endpoint = present(environment, 'AI_API_ENDPOINT') ?? DEFAULT_ENDPOINT;
-  return isGitHubModels(endpoint) ? 'openai/gpt-4.1' : 'gpt-4.1';
-}
-
-export function isGitHubModels(endpoint: string): boolean {
-  try {
-    return new URL(endpoint).hostname.toLowerCase() === 'models.github.ai';
-  } catch {
-    return false;
-  }
+  return endpointProvider(endpoint, environment).defaultModel;
 }

@@ -5,6 +5,7 @@ import {
   resolveClientOptions,
 } from './openai-client-options.js';
 import type { OpenAiClientOptions, ResolvedClientOptions } from './openai-client-options.js';
+import { withRequestDefaults } from './request-defaults.js';
 import { runStreamedAttempt } from './run-streamed-attempt.js';
 import type { ReplyCollector } from './run-streamed-attempt.js';
 import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from './types.js';
@@ -13,7 +14,8 @@ import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from '
  * What the chat completions and responses clients share: one SDK client for all their
  * attempts, and `complete` as one streamed attempt under the watchdogs. One call is one
  * attempt: it never retries and throws only classified `ModelError`s (see
- * `runStreamedAttempt` for which outcome becomes which class). Subclasses supply the wire
+ * `runStreamedAttempt` for which outcome becomes which class). The request goes out with
+ * the client's request defaults under its own settings. Subclasses supply the wire
  * format: the reply collector and the request that streams into it.
  */
 export abstract class StreamingModelClient<
@@ -40,8 +42,9 @@ export abstract class StreamingModelClient<
     };
     this.#sdk ??= createSdkClient(this.#options);
     const sdk = this.#sdk;
+    const sent = withRequestDefaults(request, this.#options.requestDefaults);
     return runStreamedAttempt(settings, collector, (io) =>
-      this.streamReply(sdk, request, collector, attemptRequestOptions(io)),
+      this.streamReply(sdk, sent, collector, attemptRequestOptions(io)),
     );
   }
 

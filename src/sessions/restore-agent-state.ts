@@ -40,6 +40,7 @@ export function restoreAgentState(
   const conversation: ConversationItem[] = [{ role: 'user', content: firstUserPrompt }];
   let usage = ZERO_USAGE;
   let lastToolResult: ToolResultRecord | undefined;
+  const toolResults: ToolResultRecord[] = [];
   let nudged = false;
   let previous: TurnReplay | undefined;
   for (const turn of item.turns) {
@@ -56,7 +57,10 @@ export function restoreAgentState(
       const result = turn.toolResults.get(call.id);
       if (!result) continue;
       conversation.push({ role: 'tool', toolCallId: call.id, content: result.content });
-      if (result.record) lastToolResult = result.record;
+      if (result.record) {
+        lastToolResult = result.record;
+        toolResults.push(result.record);
+      }
     }
     usage = addUsage(usage, turn.usage);
     previous = turn;
@@ -91,6 +95,7 @@ export function restoreAgentState(
     turns: item.turns.length,
     usage,
     ...(lastToolResult && { lastToolResult }),
+    ...(toolResults.length > 0 && { toolResults }),
   };
   return { restored, pendingCalls, ...(finished && { finished }) };
 }

@@ -10,6 +10,8 @@ const target: ModelTarget = {
   tokenVariable: 'AI_API_TOKEN',
   token: 'token-one',
   apiSettings: {},
+  requestDefaults: { temperature: 0, parallelToolCalls: false },
+  headers: {},
   logicalName: 'main',
 };
 
@@ -22,7 +24,7 @@ describe('modelClientFactory', () => {
     );
   });
 
-  it('builds separate clients for another endpoint, token, api type or watchdog timeouts', () => {
+  it('builds separate clients for another endpoint, token, api type, headers, request defaults or watchdog timeouts', () => {
     const create = modelClientFactory({ redactor: new Redactor() });
     const first = create(target);
     const others = [
@@ -30,8 +32,10 @@ describe('modelClientFactory', () => {
       create({ ...target, token: 'token-two' }),
       create({ ...target, apiType: 'responses' }),
       create({ ...target, resilience: { idle_timeout_ms: 5_000 } }),
+      create({ ...target, headers: { 'Copilot-Integration-Id': 'vscode-chat' } }),
+      create({ ...target, requestDefaults: { temperature: 0.5, parallelToolCalls: false } }),
     ];
-    expect(new Set([first, ...others]).size).toBe(5);
+    expect(new Set([first, ...others]).size).toBe(7);
     expect(others[2]?.apiType).toBe('responses');
     expect(create({ ...target, resilience: { idle_timeout_ms: 5_000 } })).toBe(others[3]);
   });

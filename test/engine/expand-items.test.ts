@@ -116,9 +116,9 @@ describe('itemsFromResult (the previous result)', () => {
     expect(thrown(() => itemsFromResult(source, 'scan')).code).toBe('iterable-invalid');
   });
 
-  it('explains when no earlier task produced a result', () => {
+  it('explains when no tool result or shell output is left to iterate', () => {
     expect(thrown(() => itemsFromResult(undefined, 'scan')).message).toMatch(
-      /task "scan": .*no earlier task produced a result/,
+      /task "scan": .*no tool result or shell task output earlier in the run/,
     );
   });
 });
@@ -151,7 +151,7 @@ const renderer = createTemplateRenderer({
 });
 
 function state(extra: Partial<RunState> = {}): RunState {
-  return { globals: {}, outputs: {}, usage: ZERO_USAGE, ...extra };
+  return { globals: {}, outputs: {}, toolResultStack: [], usage: ZERO_USAGE, ...extra };
 }
 
 describe('expandItems', () => {
@@ -176,8 +176,8 @@ taskflow:
     expect(expandItems(plain, state(), renderer)).toEqual({ items: [undefined], repeat: false });
   });
 
-  it('iterates the most recent result without over', () => {
-    const withResult = state({ lastResult: { text: '["p", "q"]' } });
+  it('iterates the most recent tool result (the top of the result stack) without over', () => {
+    const withResult = state({ toolResultStack: [{ text: '["older"]' }, { text: '["p", "q"]' }] });
     expect(expandItems(fromPrevious, withResult, renderer)).toEqual({
       items: ['p', 'q'],
       repeat: true,
@@ -187,7 +187,7 @@ taskflow:
   it('iterates the `over` expression, ignoring the previous result', () => {
     const withOutputs = state({
       outputs: { scan: { functions: [{ name: 'f' }, { name: 'g' }] } },
-      lastResult: { text: '["ignored"]' },
+      toolResultStack: [{ text: '["ignored"]' }],
     });
     expect(expandItems(fromOver, withOutputs, renderer).items).toEqual([
       { name: 'f' },

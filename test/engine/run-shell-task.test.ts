@@ -124,10 +124,18 @@ describe('runShellTask', () => {
     expect(await readdir(tempDirectory)).toEqual([]);
   });
 
-  it('stops at the first failing command (bash -e) with the exit code and stderr tail', async () => {
+  // Was "stops at the first failing command (bash -e)": seclab runs `bash <file>` without
+  // -e, so a failing command in the middle does not end the script (issue 9).
+  it('runs past a failing command like seclab (no -e): only the exit status decides', async () => {
+    const result = await run('echo started\n(exit 7)\necho "still running"');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('started\nstill running\n');
+  });
+
+  it('fails with the script’s exit code and stderr tail', async () => {
     const lines: string[] = [];
     const error = await failure(
-      run('echo started\necho "about to fail" >&2\n(exit 7)\necho never >&2', {
+      run('echo started\necho "about to fail" >&2\n(exit 3)\nexit 7\necho never >&2', {
         onStderrLine: (line) => lines.push(line),
       }),
     );

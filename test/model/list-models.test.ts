@@ -79,10 +79,9 @@ describe('listModels', () => {
       },
     });
     expect(redirected).toEqual([GITHUB_MODELS_CATALOG_URL]);
-    expect(models).toEqual([
-      { id: 'openai/gpt-4.1', toolCalls: true },
-      { id: 'meta/llama', toolCalls: undefined },
-    ]);
+    // An entry without "tool-calling" cannot call tools, as seclab reads the catalog
+    // (meta/llama was listed as unknown before issue 9).
+    expect(models).toEqual([{ id: 'openai/gpt-4.1', toolCalls: true }]);
   });
 
   it('failures are classified ModelErrors', async () => {

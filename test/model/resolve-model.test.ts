@@ -45,6 +45,9 @@ describe('resolveModelTarget', () => {
       tokenVariable: 'AI_API_TOKEN',
       token: 'main-token',
       apiSettings: { temperature: 0.7, top_p: 0.5, max_tokens: 100 },
+      // seclab's defaults, sent under apiSettings (issue 9); GitHub Models needs no header.
+      requestDefaults: { temperature: 0, parallelToolCalls: false },
+      headers: {},
       resilience: { max_attempts: 4 },
       logicalName: 'smart',
     });

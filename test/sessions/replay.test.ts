@@ -151,6 +151,8 @@ describe('restoreAgentState', () => {
       turns: 2,
       usage: { inputTokens: 30, outputTokens: 3 },
       lastToolResult: { text: 'A' },
+      // Every MCP result, for the run's result stack (issue 9); 'B' is not an MCP result.
+      toolResults: [{ text: 'A' }],
     });
     expect(pendingCalls).toEqual([]);
     expect(finished).toBeUndefined();

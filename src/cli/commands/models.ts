@@ -1,6 +1,7 @@
 import { isTaskflowError, TaskflowError } from '../../errors.js';
 import type { Fetch } from '../../model/attempt-watchdog.js';
 import { listModels, type ListedModel } from '../../model/list-models.js';
+import { endpointProvider } from '../../model/endpoint-provider.js';
 import { isModelError } from '../../model/model-error.js';
 import { resolveModelTarget } from '../../model/resolve-model.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
@@ -108,6 +109,7 @@ async function fetchModelListing(
     endpoint: target.endpoint,
     token: target.token,
     tokenVariable: target.tokenVariable,
+    provider: endpointProvider(target.endpoint, context.environment),
     ...(includeAll && { fetch: keepBody }),
   });
   if (!includeAll) return [...listed];
