@@ -59,7 +59,6 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     summary.onEvent(event);
     reporter.onEvent(event);
   };
-  for (const warning of input.warnings ?? []) reporter.warn(warning);
   reporter.info(`${input.resumed ? 'resuming' : 'session'} ${session.id}`);
   const recorder = new SessionRecorder(session, {
     redact: (value) => redactor.redactValue(value),
@@ -77,6 +76,8 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     taskflow: input.reference,
     resumed: input.resumed,
   });
+  // Definition warnings are events like any other, so `--output jsonl` carries them too.
+  for (const message of input.warnings ?? []) emitEvent(onEvent, { type: 'warning', message });
   // Replays need no credentials: the cassette answers every request.
   const environment = input.replay
     ? { AI_API_TOKEN: 'replay', ...context.environment }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TaskflowError } from '../errors.js';
+import { acceptSeclabForms } from './accept-seclab-forms.js';
 import { checkHeader } from './check-header.js';
 import { checkShape } from './check-shape.js';
 import { checkFileRules } from './file-rules.js';
@@ -130,8 +131,9 @@ export class DefinitionLoader {
   positionIn(
     filePath: string,
     fieldPath: readonly (string | number)[],
+    options: { key?: boolean } = {},
   ): { line: number; column: number } {
-    return this.cache.get(filePath)?.parsed?.locate(fieldPath) ?? { line: 1, column: 1 };
+    return this.cache.get(filePath)?.parsed?.locate(fieldPath, options) ?? { line: 1, column: 1 };
   }
 
   private reportWrongType(
@@ -168,13 +170,15 @@ export class DefinitionLoader {
       for (const issue of parsed.issues) this.issues.add(issue);
       return {};
     }
+    fileIssues.push(...parsed.warnings);
     const filetype = checkHeader(parsed.parsed, undefined, fileIssues);
     if (filetype === undefined) {
       for (const issue of fileIssues) this.issues.add(issue);
       return {};
     }
+    const accepted = acceptSeclabForms(parsed.parsed, filetype);
     const { schema, knownFields } = FILETYPE_SCHEMAS[filetype];
-    const shapeOk = checkShape(parsed.parsed, schema, knownFields, fileIssues);
+    const shapeOk = checkShape(accepted, schema, knownFields, fileIssues);
     let definition: Definition | undefined;
     if (shapeOk) {
       const identity = {
@@ -182,11 +186,11 @@ export class DefinitionLoader {
         filePath,
         shortName: path.basename(filePath).replace(/\.ya?ml$/i, ''),
       };
-      const rules = checkFileRules(parsed.parsed, filetype, this.options.templates, fileIssues);
+      const rules = checkFileRules(accepted, filetype, this.options.templates, fileIssues);
       if (rules.ok)
-        definition = normalizeDefinition(parsed.parsed, filetype, identity, rules.outputsByTask);
+        definition = normalizeDefinition(accepted, filetype, identity, rules.outputsByTask);
     }
     for (const issue of fileIssues) this.issues.add(issue);
-    return { filetype, parsed: parsed.parsed, ...(definition && { definition }) };
+    return { filetype, parsed: accepted, ...(definition && { definition }) };
   }
 }

@@ -75,7 +75,7 @@ export function checkFileRules(
       checkModelConfig(parsed.value as RawModelConfig, report);
       break;
     case 'prompt':
-      checkTemplate(['prompt'], (parsed.value as { prompt: string }).prompt);
+      checkTemplate(['prompt'], (parsed.value as { prompt?: string | null }).prompt ?? '');
       break;
     case 'personality':
       break;
@@ -94,46 +94,31 @@ function expressionIssue<T extends { message: string }>(text: string, issue: T):
 
 type CheckTemplate = (fieldPath: FieldPath, text: string, expression?: boolean) => void;
 
-/** Rules a single task must satisfy; also applied to the effective task of `uses`. */
+/**
+ * Fields one task cannot have together. Checked on every written task, fragments of `uses`
+ * included (merging cannot remove a field), and again on the merged task. What a task
+ * needs (agents, a prompt, `repeat_prompt` for `over`) depends on the merge and is checked
+ * on the effective task (effective-task.ts).
+ */
 export function taskConflicts(
   task: Partial<Record<keyof RawTask, unknown>>,
 ): { field: keyof RawTask; message: string }[] {
   const given = (field: keyof RawTask) => task[field] !== undefined && task[field] !== null;
   const problems: { field: keyof RawTask; message: string }[] = [];
   if (given('run')) {
-    for (const field of ['user_prompt', 'agents', 'models'] as const) {
+    // seclab: models.py:106-110 refuses run with user_prompt; the rest are our own fields.
+    for (const field of ['user_prompt', 'models', 'over'] as const) {
       if (given(field))
         problems.push({ field: 'run', message: `a shell task ("run") cannot have "${field}"` });
     }
-    if (task.repeat_prompt === true)
-      problems.push({ field: 'run', message: 'a shell task ("run") cannot use "repeat_prompt"' });
     if (task.capture === 'response')
       problems.push({
         field: 'capture',
         message: '"capture: response" needs an agent; a shell task ("run") has none',
       });
   }
-  if (given('over') && task.repeat_prompt !== true)
-    problems.push({ field: 'over', message: '"over" needs "repeat_prompt: true"' });
   if (given('model') && given('models'))
     problems.push({ field: 'models', message: '"model" and "models" are mutually exclusive' });
-  if (!given('uses')) {
-    if (!given('run') && !given('user_prompt')) {
-      problems.push({
-        field: 'user_prompt',
-        message: 'a task needs "user_prompt" (with "agents"), "run", or "uses"',
-      });
-    } else if (
-      !given('run') &&
-      given('user_prompt') &&
-      (!Array.isArray(task.agents) || task.agents.length === 0)
-    ) {
-      problems.push({
-        field: 'agents',
-        message: 'a prompt task needs at least one personality in "agents"',
-      });
-    }
-  }
   return problems;
 }
 
@@ -144,7 +129,15 @@ function checkTaskflow(
   outputsByTask: Map<number, Record<string, unknown>>,
 ): void {
   const ids = new Map<string, number>();
-  raw.taskflow.forEach(({ task }, index) => {
+  const tasks = raw.taskflow ?? [];
+  // seclab runs a taskflow without tasks as nothing to do (models.py:145-152); say so.
+  if (tasks.length === 0)
+    report(['taskflow'], 'the taskflow has no tasks: running it does nothing', {
+      warning: true,
+      kind: 'no-tasks',
+      key: true,
+    });
+  tasks.forEach(({ task }, index) => {
     const at = (...rest: (string | number)[]) => ['taskflow', index, 'task', ...rest];
     for (const problem of taskConflicts(task)) {
       report(task[problem.field] === undefined ? at() : at(problem.field), problem.message, {

@@ -1,4 +1,5 @@
 import type { DefinitionLoader, ReferenceSite } from './definition-loader.js';
+import { effectiveTask, rawName, type ReportTaskIssue } from './effective-task.js';
 import { taskConflicts } from './file-rules.js';
 import { mergeUsedTask, TASK_FIELD_NAMES } from './normalize-taskflow.js';
 import type { RawTask } from './schemas/taskflow-schema.js';
@@ -31,6 +32,10 @@ export interface LoadedTaskflow {
 export interface LoadTaskflowOptions {
   /** `-m`: use this model config instead of the taskflow's. */
   readonly modelConfigOverride?: string;
+  /** How to report the prompt task without agents of a single-task taskflow: `validate`
+   *  warns (the file may be a fragment that a task `uses` and gives agents); running it is
+   *  an error (the default). */
+  readonly agentlessFragment?: 'error' | 'warning';
 }
 
 const REVERSE_FIELDS = Object.fromEntries(
@@ -92,9 +97,14 @@ class ReferenceChecker {
     }
   }
 
-  /** A site inside another definition file (re-parsed lazily only for positions). */
-  siteIn(definition: Definition, fieldPath: (string | number)[]): ReferenceSite {
-    const position = this.loader.positionIn(definition.filePath, fieldPath);
+  /** A site inside another definition file (re-parsed lazily only for positions); with
+   *  `key`, the position of the field's key rather than of its value. */
+  siteIn(
+    definition: Definition,
+    fieldPath: (string | number)[],
+    options: { key?: boolean } = {},
+  ): ReferenceSite {
+    const position = this.loader.positionIn(definition.filePath, fieldPath, options);
     const text = fieldPath
       .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
       .join('')
@@ -149,9 +159,15 @@ export function checkTaskflowReferences(
         )
     : undefined;
   const tasks: TaskDefinition[] = [];
+  const agentless =
+    taskflow.tasks.length === 1 ? (options.agentlessFragment ?? 'error') : ('error' as const);
   for (const task of taskflow.tasks) {
-    const effective = resolveUses(loader, checker, taskflow, task, new Set([taskflow.filePath]));
-    if (!effective) continue;
+    const merged = resolveUses(loader, checker, taskflow, task, new Set([taskflow.filePath]));
+    if (!merged) continue;
+    const effective = effectiveTask(merged, {
+      agentless,
+      report: reportTaskIssue(loader, checker, taskflow, task),
+    });
     tasks.push(effective);
     checkTaskReferences(checker, taskflow, task, effective, modelConfig, loader);
   }
@@ -163,6 +179,34 @@ export function checkTaskflowReferences(
     toolboxes: checker.toolboxes,
     prompts: checker.prompts,
     files: loader.files,
+  };
+}
+
+/** Where an issue of the effective task is reported: at the field of the written task,
+ *  at the task itself when the field is missing, at `uses` when the field came from there. */
+function reportTaskIssue(
+  loader: DefinitionLoader,
+  checker: ReferenceChecker,
+  taskflow: TaskflowDefinition,
+  written: TaskDefinition,
+): ReportTaskIssue {
+  const taskPath = ['taskflow', written.index, 'task'];
+  return (field, severity, kind, message) => {
+    const writtenHere = field !== undefined && written.explicit.has(field);
+    if (written.uses !== undefined && !writtenHere) {
+      const site = checker.siteIn(taskflow, [...taskPath, 'uses']);
+      loader.issues.add({
+        severity,
+        kind,
+        ...site,
+        message: `after merging "${written.uses}": ${message}`,
+      });
+      return;
+    }
+    const site = writtenHere
+      ? checker.siteIn(taskflow, [...taskPath, rawName(field)])
+      : checker.siteIn(taskflow, taskPath, { key: true });
+    loader.issues.add({ severity, kind, ...site, message });
   };
 }
 

@@ -33,8 +33,8 @@ export function normalizePersonality(
   return {
     kind: 'personality',
     ...identity,
-    personality: raw.personality,
-    ...(raw.task != null && { task: raw.task }),
+    personality: raw.personality ?? '',
+    ...(raw.task != null && raw.task !== '' && { task: raw.task }),
     toolboxes: raw.toolboxes ?? [],
   };
 }
@@ -66,7 +66,7 @@ export function normalizeToolbox(raw: RawToolbox, identity: Identity): ToolboxDe
 }
 
 export function normalizePrompt(raw: RawPrompt, identity: Identity): PromptDefinition {
-  return { kind: 'prompt', ...identity, prompt: raw.prompt };
+  return { kind: 'prompt', ...identity, prompt: raw.prompt ?? '' };
 }
 
 export function normalizeModelConfig(

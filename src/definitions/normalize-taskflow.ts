@@ -136,7 +136,7 @@ export function normalizeTaskflow(
     shortName: identity.shortName,
     globals: raw.globals ?? {},
     ...(raw.model_config != null && { modelConfig: raw.model_config }),
-    tasks: raw.taskflow.map((entry, index) =>
+    tasks: (raw.taskflow ?? []).map((entry, index) =>
       normalizeTask(parsed, entry.task, index, outputsByTask.get(index)),
     ),
   };

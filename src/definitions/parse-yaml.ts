@@ -1,5 +1,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { formatFieldPath } from './check-shape.js';
+import { findDuplicateKeys } from './duplicate-keys.js';
 import type { DefinitionIssue } from './issues.js';
 import { describeYamlError, unresolvedAliases } from './yaml-errors.js';
 
@@ -17,28 +19,38 @@ export interface ParsedYaml {
 }
 
 export type ParseResult =
-  { ok: true; parsed: ParsedYaml } | { ok: false; issues: DefinitionIssue[] };
+  | { ok: true; parsed: ParsedYaml; warnings: DefinitionIssue[] }
+  | { ok: false; issues: DefinitionIssue[] };
 
-/** Parse YAML 1.2 keeping positions. Syntax errors, duplicate keys, empty files and
- *  unresolved aliases become issues (never exceptions). */
+/**
+ * Parse YAML 1.2 keeping positions, reading what PyYAML (seclab's parser) also reads: merge
+ * keys (`<<: *anchor`) are resolved and a repeated key keeps its last value, with a
+ * warning. Syntax errors, empty files and unresolved aliases become issues (never
+ * exceptions).
+ */
 export function parseYaml(source: string, filePath: string): ParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(source, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
+    merge: true,
     strict: true,
   });
-  const issueAt = (offset: number, kind: string, message: string): DefinitionIssue => {
+  const issueAt = (
+    offset: number,
+    kind: string,
+    message: string,
+    severity: DefinitionIssue['severity'] = 'error',
+  ): DefinitionIssue => {
     const { line, col } = lineCounter.linePos(offset);
-    return { severity: 'error', kind, filePath, line, column: col, fieldPath: '', message };
+    return { severity, kind, filePath, line, column: col, fieldPath: '', message };
   };
   if (document.errors.length > 0) {
-    const lineOf = (offset: number) => lineCounter.linePos(offset).line;
     return {
       ok: false,
       issues: document.errors.map((error) => {
-        const problem = describeYamlError(error, source, document, lineOf);
+        const problem = describeYamlError(error, source);
         return issueAt(problem.offset, problem.kind, problem.message);
       }),
     };
@@ -63,7 +75,20 @@ export function parseYaml(source: string, filePath: string): ParseResult {
     const text = error instanceof Error ? error.message : String(error);
     return { ok: false, issues: [issueAt(0, 'yaml-alias', `cannot resolve YAML: ${text}`)] };
   }
-  return { ok: true, parsed: makeParsed(document, lineCounter, filePath, value, source) };
+  const warnings = findDuplicateKeys(document).map((duplicate) => ({
+    ...issueAt(
+      duplicate.offset,
+      'duplicate-key',
+      `duplicate key ${JSON.stringify(duplicate.key)} (first written on line ${lineCounter.linePos(duplicate.firstOffset).line}); the last value is used`,
+      'warning',
+    ),
+    fieldPath: formatFieldPath(duplicate.fieldPath),
+  }));
+  return {
+    ok: true,
+    parsed: makeParsed(document, lineCounter, filePath, value, source),
+    warnings,
+  };
 }
 
 function makeParsed(
@@ -85,7 +110,8 @@ function makeParsed(
       const segment = fieldPath[index];
       const last = index === fieldPath.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find(
+        // The last of repeated keys is the one whose value is used.
+        const pair = node.items.findLast(
           (item) =>
             isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
         );

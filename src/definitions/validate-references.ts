@@ -17,7 +17,7 @@ export function validateReferences(
     loaded.push(definition);
     switch (definition.kind) {
       case 'taskflow':
-        checkTaskflowReferences(loader, reference);
+        checkTaskflowReferences(loader, reference, { agentlessFragment: 'warning' });
         break;
       case 'personality':
         definition.toolboxes.forEach((toolbox, index) => {

@@ -1,37 +1,25 @@
-import { isAlias, isMap, isPair, isScalar, Parser, visit } from 'yaml';
+import { isAlias, Parser, visit } from 'yaml';
 import type { Document, YAMLError } from 'yaml';
 
 /** A YAML problem: where the user should look (character offset) and what to say. */
 export interface YamlProblem {
   readonly offset: number;
-  readonly kind: 'yaml-syntax' | 'duplicate-key' | 'yaml-alias';
+  readonly kind: 'yaml-syntax' | 'yaml-alias';
   readonly message: string;
 }
 
 /**
  * Describe a `yaml` parse error. The library reports some errors where it noticed them
  * rather than where the mistake is: an unclosed quote or bracket at the end of the file, a
- * bad indentation at the start of the line, a duplicate key without its name. Those are
- * moved to the opening character / the key itself and say what is wrong.
+ * bad indentation at the start of the line. Those are moved to the opening character and
+ * say what is wrong.
  */
-export function describeYamlError(
-  error: YAMLError,
-  source: string,
-  document: Document,
-  lineOf: (offset: number) => number,
-): YamlProblem {
+export function describeYamlError(error: YAMLError, source: string): YamlProblem {
   const offset = error.pos[0];
   const firstLine = (error.message.split('\n')[0] ?? error.message).replace(
     / at line \d+, column \d+:?$/,
     '',
   );
-  if (error.code === 'DUPLICATE_KEY') {
-    const duplicate = findDuplicateKey(document, offset);
-    const message = duplicate
-      ? `duplicate key ${JSON.stringify(duplicate.key)} (first written on line ${lineOf(duplicate.firstOffset)})`
-      : `duplicate key: ${firstLine}`;
-    return { offset, kind: 'duplicate-key', message };
-  }
   if (error.code === 'MISSING_CHAR' || /end with a|closing/i.test(firstLine)) {
     const unclosed = findUnclosed(source, offset);
     if (unclosed)
@@ -71,27 +59,6 @@ function skipSpaces(source: string, offset: number): number {
   return position < source.length && source[position] !== '\n' && source[position] !== '\r'
     ? position
     : offset;
-}
-
-function findDuplicateKey(
-  document: Document,
-  offset: number,
-): { key: string; firstOffset: number } | undefined {
-  let found: { key: string; firstOffset: number } | undefined;
-  visit(document, {
-    Map(_key, map) {
-      if (!isMap(map)) return undefined;
-      const pairs = map.items.filter((item) => isPair(item) && isScalar(item.key));
-      const duplicate = pairs.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
-      if (!duplicate || !isScalar(duplicate.key)) return undefined;
-      const value = duplicate.key.value;
-      const first = pairs.find((pair) => isScalar(pair.key) && pair.key.value === value);
-      const firstOffset = (isScalar(first?.key) && first.key.range?.[0]) || offset;
-      found = { key: String(value), firstOffset };
-      return visit.BREAK;
-    },
-  });
-  return found;
 }
 
 interface CstNode {

@@ -180,13 +180,17 @@ describe('valid/seclab_documented.yaml (seclab-taskflow-agent documentation, unc
     ]);
     expect([...loaded.toolboxes.keys()].sort()).toEqual([
       'examples.toolboxes.local_stdio',
+      'seclab_taskflow_agent.toolboxes.codeql',
       'seclab_taskflow_agent.toolboxes.echo',
       'seclab_taskflow_agent.toolboxes.memcache',
     ]);
     expect(loaded.personalities.get('seclab_taskflow_agent.personalities.c_auditer')).toMatchObject(
       {
         filePath: bundled('personalities/c_auditer.yaml'),
-        toolboxes: ['seclab_taskflow_agent.toolboxes.memcache'],
+        toolboxes: [
+          'seclab_taskflow_agent.toolboxes.memcache',
+          'seclab_taskflow_agent.toolboxes.codeql',
+        ],
       },
     );
   });
@@ -224,6 +228,7 @@ describe('valid/seclab_documented.yaml (seclab-taskflow-agent documentation, unc
       fixture('examples/prompts/example_prompt.yaml'),
       bundled('personalities/assistant.yaml'),
       bundled('personalities/c_auditer.yaml'),
+      bundled('toolboxes/codeql.yaml'),
       bundled('toolboxes/echo.yaml'),
       bundled('toolboxes/memcache.yaml'),
     ];

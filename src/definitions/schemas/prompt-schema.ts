@@ -3,7 +3,7 @@ import { HEADER_KEY, headerSchema } from './common.js';
 
 export const promptSchema = z.strictObject({
   [HEADER_KEY]: headerSchema,
-  prompt: z.string().describe('text included with {% include %}'),
+  prompt: z.string().nullish().describe('text included with {% include %}'),
 });
 
 export type RawPrompt = z.infer<typeof promptSchema>;

@@ -33,7 +33,11 @@ export const taskSchema = z.strictObject({
   blocked_tools: z.array(z.string()).nullish().describe('MCP tool names hidden from the model'),
   headless: z.boolean().nullish().describe('auto-approve confirm tools'),
   must_complete: z.boolean().nullish().describe('stop the taskflow if this task fails'),
-  max_steps: z.int().min(1).nullish().describe('maximum model turns per prompt (default 50)'),
+  max_steps: z
+    .int()
+    .min(0)
+    .nullish()
+    .describe('maximum model turns per prompt (0 or none: the default, 50)'),
   exclude_from_context: z.boolean().nullish().describe('stop after the first round of tool calls'),
   repeat_prompt: z.boolean().nullish().describe('run the prompt once per item of an iterable'),
   async: z.boolean().nullish().describe('run repeat items concurrently'),
@@ -65,8 +69,8 @@ export const taskflowSchema = z.strictObject({
   model_config: refSchema.nullish().describe('model config used by the tasks'),
   taskflow: z
     .array(z.strictObject({ task: taskSchema }))
-    .min(1)
-    .describe('tasks, run in order'),
+    .nullish()
+    .describe('tasks, run in order (none: nothing to do)'),
 });
 
 export type RawTask = z.infer<typeof taskSchema>;
