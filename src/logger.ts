@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Redactor } from './redactor.js';
+import { RotatingLogFile } from './rotating-log-file.js';
 
 export interface Logger {
   debug(message: string): void;
@@ -16,66 +15,52 @@ export interface LoggerOptions {
   /** With --debug: every line also goes here (stderr). */
   readonly debugStream?: NodeJS.WritableStream;
   readonly redactor: Redactor;
+  /** Size of one log file before it is rotated, also during a run (default 5 MiB). */
   readonly maxBytes?: number;
+  /** Files kept, the current one included (default 3): at most keepFiles × maxBytes on disk. */
   readonly keepFiles?: number;
+  /** Unwritten bytes the file may hold before lines are dropped (default 4 MiB). */
+  readonly maxPendingBytes?: number;
 }
 
 const LOG_NAME = 'taskflow.log';
-
-/** Shift taskflow.log -> .1 -> .2 ... when it grew past maxBytes. */
-function rotate(directory: string, maxBytes: number, keepFiles: number): void {
-  const file = path.join(directory, LOG_NAME);
-  try {
-    if (fs.statSync(file).size < maxBytes) return;
-  } catch {
-    return;
-  }
-  for (let index = keepFiles - 1; index >= 1; index--) {
-    const from = index === 1 ? file : `${file}.${index - 1}`;
-    try {
-      fs.renameSync(from, `${file}.${index}`);
-    } catch {
-      // a missing generation is fine
-    }
-  }
-}
+export const DEFAULT_LOG_MAX_BYTES = 5 * 1024 * 1024;
+export const DEFAULT_LOG_KEEP_FILES = 3;
+const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/** A longer message is cut: one line must never come near a file's size. */
+export const MAX_LOG_MESSAGE_CHARS = 16 * 1024;
+const CLOSE_TIMEOUT_MS = 1000;
 
 /**
  * The debug log: one timestamped, redacted line per message, appended to a rotating file
- * in the platform log dir. Logging never throws and never blocks the run.
+ * in the platform log dir (see `RotatingLogFile` for the bounds on disk and in memory).
+ * Logging never throws and never blocks the run.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  let stream: fs.WriteStream | undefined;
-  if (options.directory) {
-    try {
-      fs.mkdirSync(options.directory, { recursive: true });
-      rotate(options.directory, options.maxBytes ?? 5 * 1024 * 1024, options.keepFiles ?? 3);
-      stream = fs.createWriteStream(path.join(options.directory, LOG_NAME), { flags: 'a' });
-      stream.on('error', () => {
-        stream = undefined;
-      });
-    } catch {
-      stream = undefined;
-    }
-  }
+  const file =
+    options.directory === undefined
+      ? undefined
+      : RotatingLogFile.open(options.directory, LOG_NAME, {
+          maxBytes: options.maxBytes ?? DEFAULT_LOG_MAX_BYTES,
+          keepFiles: options.keepFiles ?? DEFAULT_LOG_KEEP_FILES,
+          maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+        });
   const write = (level: string, message: string) => {
-    const line = `${new Date().toISOString()} ${level} ${options.redactor.redact(message)}\n`;
-    stream?.write(line);
+    // Redact before cutting: a cut must not leave the first half of a secret behind.
+    const redacted = options.redactor.redact(message);
+    const cut =
+      redacted.length > MAX_LOG_MESSAGE_CHARS
+        ? `${redacted.slice(0, MAX_LOG_MESSAGE_CHARS)}… [${redacted.length - MAX_LOG_MESSAGE_CHARS} more characters not logged]`
+        : redacted;
+    const line = `${new Date().toISOString()} ${level} ${cut}\n`;
+    file?.write(line);
     options.debugStream?.write(line);
   };
   return {
     debug: (message) => write('debug', message),
     info: (message) => write('info', message),
     warn: (message) => write('warn', message),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!stream) return resolve();
-        const timer = setTimeout(resolve, 1000);
-        stream.end(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      }),
+    close: () => file?.close(CLOSE_TIMEOUT_MS) ?? Promise.resolve(),
   };
 }
 

@@ -20,7 +20,7 @@ export function writeFileAtomic(filePath: string, content: string): void {
     `${TEMP_FILE_PREFIX}${path.basename(filePath)}-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   try {
-    const fd = fs.openSync(tempPath, 'wx');
+    const fd = fs.openSync(tempPath, 'wx', 0o600);
     try {
       fs.writeFileSync(fd, content);
       fs.fsyncSync(fd);

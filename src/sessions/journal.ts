@@ -2,16 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TaskflowError, errorMessage } from '../errors.js';
 import type { JournalRecord, JournalRecordInput } from './journal-records.js';
-import { readJournal, type JournalContents } from './read-journal.js';
+import { EMPTY_JOURNAL, readJournal, type JournalContents } from './read-journal.js';
 import { storeResult } from './task-result-file.js';
-
-const EMPTY_CONTENTS: JournalContents = {
-  records: [],
-  lastSeq: 0,
-  tornLines: 0,
-  validBytes: 0,
-  warnings: [],
-};
 
 /**
  * Appends records to a journal file: one `write` of `JSON + '\n'` per record, so a crash
@@ -36,20 +28,27 @@ export class JournalWriter {
   /**
    * Opens (creating if needed) a journal for append; `seq` continues after the highest
    * existing one. A torn final line is truncated away so new records start on a fresh line.
+   * `alreadyRead`: the file's contents as just read with readJournal (saves a second read).
    *
    * @throws TaskflowError 'session' for a corrupt journal, 'io' when it cannot be opened
    */
-  static open(filePath: string): JournalWriter {
-    const existing = fs.existsSync(filePath) ? readJournal(filePath) : EMPTY_CONTENTS;
+  static open(filePath: string, alreadyRead?: JournalContents): JournalWriter {
+    const existing =
+      alreadyRead ?? (fs.existsSync(filePath) ? readJournal(filePath) : EMPTY_JOURNAL);
     try {
       if (existing.tornLines > 0) fs.truncateSync(filePath, existing.validBytes);
-      return new JournalWriter(filePath, fs.openSync(filePath, 'a'), existing);
+      return new JournalWriter(filePath, fs.openSync(filePath, 'a', 0o600), existing);
     } catch (error) {
       throw new TaskflowError('io', `cannot open ${filePath}: ${errorMessage(error)}`, {
         cause: error,
         filePath,
       });
     }
+  }
+
+  /** The `seq` of the last record appended (or found on open); 0 for an empty journal. */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
   }
 
   /**
@@ -103,9 +102,9 @@ export class JournalWriter {
     return this.#pendingSync;
   }
 
-  /** Flushes appended records to disk now, blocking (tests, close). */
+  /** Flushes appended records to disk now, blocking; a closed journal was synced by close(). */
   sync(): void {
-    fs.fsyncSync(this.#openFd());
+    if (this.#fd !== undefined) fs.fsyncSync(this.#fd);
   }
 
   /** Syncs and closes; idempotent. */

@@ -137,7 +137,7 @@ function isZombie(pid: number): boolean {
 
 function createExclusive(lockPath: string, content: string): boolean {
   const tempPath = `${path.dirname(lockPath)}/.lock-${process.pid}-${randomBytes(4).toString('hex')}`;
-  fs.writeFileSync(tempPath, content, { flag: 'wx' });
+  fs.writeFileSync(tempPath, content, { flag: 'wx', mode: 0o600 });
   try {
     // link() publishes the complete content atomically and fails if the lock exists.
     fs.linkSync(tempPath, lockPath);
@@ -153,7 +153,7 @@ function createExclusive(lockPath: string, content: string): boolean {
   }
   // File systems without hard links: a plain exclusive create.
   try {
-    fs.writeFileSync(lockPath, content, { flag: 'wx' });
+    fs.writeFileSync(lockPath, content, { flag: 'wx', mode: 0o600 });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -16,7 +16,8 @@ import {
   type TaskflowReference,
 } from './manifest.js';
 import { loadManifest } from './load-manifest.js';
-import { JOURNAL_FILE, readJournal } from './read-journal.js';
+import { assertJournalCoversManifest, journalShortfall } from './journal-coverage.js';
+import { EMPTY_JOURNAL, JOURNAL_FILE, readJournal } from './read-journal.js';
 import { Session } from './session.js';
 import { isSessionId, newSessionId } from './session-id.js';
 
@@ -70,7 +71,7 @@ export class SessionStore {
 
   /** Creates `<root>/<id>/` with lock, journal (`session-start` first) and manifest. */
   create(input: CreateSessionInput): Session {
-    fs.mkdirSync(this.root, { recursive: true });
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     const id = this.#makeDirectory();
     const dir = path.join(this.root, id);
     syncDirectory(this.root);
@@ -111,6 +112,7 @@ export class SessionStore {
           tasks: (input.taskNames ?? []).map((name, index) => pendingTask(index, name)),
           usage: { inputTokens: 0, outputTokens: 0 },
           outputs: {},
+          journalSeq: start.seq,
         };
         writeManifest(dir, manifest);
         return new Session({ id, dir, manifest, journal, lock });
@@ -123,21 +125,28 @@ export class SessionStore {
 
   /**
    * Opens a session for continuing it: takes the lock, cleans temp files a crash left,
-   * opens the journal for append, and rebuilds manifest.json from the journal if missing.
+   * checks the journal holds everything the manifest counts, opens the journal for
+   * append, and rebuilds manifest.json from the journal if missing. Nothing in the folder
+   * but temp files changes before the checks pass.
    *
    * @param idOrPrefix a full id or a unique prefix of at least 4 characters
-   * @throws TaskflowError 'session' (unknown id, unreadable files), 'session-locked'
+   * @throws TaskflowError 'session' (unknown id, unreadable files, a journal shorter than
+   *   its manifest), 'session-locked'
    */
   open(idOrPrefix: string): Session {
     const id = this.resolveId(idOrPrefix);
     const dir = path.join(this.root, id);
     return this.#withLock(dir, (lock) => {
       removeStaleTempFiles(dir);
+      const journalPath = path.join(dir, JOURNAL_FILE);
       const hasManifest = fs.existsSync(path.join(dir, MANIFEST_FILE));
-      if (!hasManifest && !fs.existsSync(path.join(dir, JOURNAL_FILE))) throw this.#empty(id);
-      const journal = JournalWriter.open(path.join(dir, JOURNAL_FILE));
+      const hasJournal = fs.existsSync(journalPath);
+      if (!hasManifest && !hasJournal) throw this.#empty(id);
+      const contents = hasJournal ? readJournal(journalPath) : EMPTY_JOURNAL;
+      const loaded = loadManifest(dir, id, contents.records);
+      if (!loaded.rebuilt) assertJournalCoversManifest(loaded.manifest, contents, journalPath);
+      const journal = JournalWriter.open(journalPath, contents);
       try {
-        const loaded = loadManifest(dir, id, journal.existing.records);
         if (loaded.rebuilt) writeManifest(dir, loaded.manifest);
         return new Session({
           id,
@@ -164,12 +173,19 @@ export class SessionStore {
     const hasManifest = fs.existsSync(path.join(dir, MANIFEST_FILE));
     if (!hasManifest && !journal) throw this.#empty(id);
     const loaded = loadManifest(dir, id, journal?.records);
+    const shortfall = loaded.rebuilt
+      ? undefined
+      : journalShortfall(loaded.manifest, journal ?? EMPTY_JOURNAL, journalPath);
     return {
       id,
       dir,
       manifest: loaded.manifest,
       records: journal?.records ?? [],
-      warnings: [...(journal?.warnings ?? []), ...(loaded.rebuilt ? [loaded.rebuilt] : [])],
+      warnings: [
+        ...(journal?.warnings ?? []),
+        ...(loaded.rebuilt ? [loaded.rebuilt] : []),
+        ...(shortfall ? [`${shortfall}; resume will refuse it`] : []),
+      ],
       rebuilt: loaded.rebuilt !== undefined,
       inUse: safeInUse(dir),
     };
@@ -244,7 +260,7 @@ export class SessionStore {
     for (;;) {
       const id = newSessionId();
       try {
-        fs.mkdirSync(path.join(this.root, id));
+        fs.mkdirSync(path.join(this.root, id), { mode: 0o700 });
         return id;
       } catch (error) {
         // 48 random bits: a collision is rare; just draw again.

@@ -23,7 +23,7 @@ export function storeResult(sessionDir: string, name: string, result: TaskResult
   const json = JSON.stringify(result);
   if (Buffer.byteLength(json) <= LARGE_RESULT_BYTES) return { result };
   const resultFile = `${RESULTS_FOLDER}/${name}.json`;
-  fs.mkdirSync(path.join(sessionDir, RESULTS_FOLDER), { recursive: true });
+  fs.mkdirSync(path.join(sessionDir, RESULTS_FOLDER), { recursive: true, mode: 0o700 });
   writeFileAtomic(path.join(sessionDir, resultFile), json);
   return { resultFile };
 }

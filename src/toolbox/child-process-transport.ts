@@ -4,10 +4,12 @@
  * `StdioClientTransport` it neither spawns nor kills: the process, its environment and its
  * group belong to `ServerProcess`.
  */
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcLineReader, type OversizedLine } from './json-rpc-line-reader.js';
 import type { ServerProcess } from './launch-server-process.js';
+import { resultTooLargeError } from './result-too-large.js';
 
 /**
  * After the server exits, how long its remaining stdout may take to arrive. Bounded because
@@ -20,15 +22,17 @@ export class ChildProcessTransport implements Transport {
   onerror?: Transport['onerror'];
   onmessage?: Transport['onmessage'];
   readonly #serverProcess: ServerProcess;
-  readonly #readBuffer = new ReadBuffer();
+  readonly #reader: JsonRpcLineReader;
   #started = false;
   #closed = false;
 
-  constructor(serverProcess: ServerProcess) {
+  /** `maxMessageBytes`: the largest stdout line read (default MAX_STDIO_MESSAGE_BYTES). */
+  constructor(serverProcess: ServerProcess, options: { maxMessageBytes?: number } = {}) {
     this.#serverProcess = serverProcess;
+    this.#reader = new JsonRpcLineReader(options.maxMessageBytes);
   }
 
-  /** True once the transport closed (server exit, stdout overflow or `close()`). */
+  /** True once the transport closed (server exit or `close()`). */
   get closed(): boolean {
     return this.#closed;
   }
@@ -78,31 +82,46 @@ export class ChildProcessTransport implements Transport {
 
   #receive(chunk: Buffer): void {
     if (this.#closed) return;
-    try {
-      this.#readBuffer.append(chunk);
-    } catch (error) {
-      this.onerror?.(error as Error);
-      this.#finish();
-      return;
-    }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.#readBuffer.readMessage();
-      } catch (error) {
-        // The bad line is already consumed; servers that print banners to stdout survive.
-        this.onerror?.(new Error(`ignored a stdout line that is not JSON-RPC`, { cause: error }));
-        continue;
+    for (const result of this.#reader.push(chunk)) {
+      if (this.#closed) return;
+      switch (result.kind) {
+        case 'message':
+          this.onmessage?.(result.message);
+          break;
+        case 'invalid':
+          // Servers that print banners to stdout survive.
+          this.onerror?.(
+            new Error(`ignored a stdout line that is not JSON-RPC`, { cause: result.error }),
+          );
+          break;
+        case 'oversized':
+          this.#oversized(result.line);
+          break;
       }
-      if (message === null) break;
-      this.onmessage?.(message);
+    }
+  }
+
+  /**
+   * A line over the limit was dropped. When it answers one of our requests, that request
+   * gets an error answer in its place: the server is fine, only this answer was too big.
+   */
+  #oversized(line: OversizedLine): void {
+    const answersRequest = line.id !== undefined && !line.hasMethod;
+    const error = resultTooLargeError(line.bytes, line.limitBytes);
+    this.onerror?.(
+      new Error(
+        `dropped a stdout message of ${line.bytes} bytes (limit ${line.limitBytes})${answersRequest ? `; request ${String(line.id)} is answered with "${error.message}"` : ''}`,
+      ),
+    );
+    if (answersRequest && line.id !== undefined) {
+      this.onmessage?.({ jsonrpc: '2.0', id: line.id, error });
     }
   }
 
   #finish(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#readBuffer.clear();
+    this.#reader.clear();
     this.onclose?.();
   }
 }

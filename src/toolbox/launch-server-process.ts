@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { TaskflowError, errorMessage } from '../errors.js';
-import { OutputLineCollector } from './output-line-collector.js';
+import { OUTPUT_TAIL_LINES, OutputLineCollector } from './output-line-collector.js';
 import { settleWithin } from './settle-within.js';
 import {
   forgetProcessGroup,
@@ -159,7 +159,12 @@ export async function launchServerProcess(
 ): Promise<ServerProcess> {
   const commandLine = formatCommandLine(spec.command, spec.args);
   const logger = options.logger;
-  const output = new OutputLineCollector((line) => logger?.(`[${spec.toolboxName}] ${line}`));
+  // An HTTP server's stdout is captured too: the markers then speak of its output.
+  const output = new OutputLineCollector(
+    (line) => logger?.(`[${spec.toolboxName}] ${line}`),
+    OUTPUT_TAIL_LINES,
+    { streamName: options.captureStdout ? 'output' : 'stderr' },
+  );
   let child: ChildProcessWithoutNullStreams;
   try {
     child = spawn(spec.command, [...spec.args], {

@@ -12,6 +12,7 @@ import type { ServerProcess } from './launch-server-process.js';
 import { settleWithin } from './settle-within.js';
 import { toolResultToText } from './tool-result-to-text.js';
 import { ChildProcessTransport } from './child-process-transport.js';
+import { resultTooLargeError, resultTooLargeOf } from './result-too-large.js';
 import type {
   CloseOptions,
   ResolvedToolbox,
@@ -181,6 +182,16 @@ export class McpToolboxConnection implements ToolboxConnection {
         `tool timed out after ${formatSpacedSeconds(timeoutMs)} and was cancelled (toolbox "${this.name}", tool "${tool}")`,
         fields,
       );
+    }
+    const tooLarge = resultTooLargeOf(error);
+    if (tooLarge !== undefined) {
+      // Only this answer was dropped (see ChildProcessTransport): the server keeps running.
+      const { message } = resultTooLargeError(tooLarge.bytes, tooLarge.limitBytes);
+      return {
+        text: `${message}: toolbox "${this.name}" answered tool "${tool}" with more than the runner reads; the server is still running, so ask for less (a smaller range, page or filter)`,
+        isError: true,
+        raw: { error: { message, ...tooLarge } },
+      };
     }
     const invalid = describeSchemaIssues(error);
     if (invalid !== undefined) {
