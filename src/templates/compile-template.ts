@@ -3,10 +3,10 @@
  * (rewrite-template-ast.ts), compile. Problems come back as issues, never thrown, so the
  * same code serves syntax checks and rendering.
  */
+import { parseTemplate } from './jinja-parser.js';
 import {
   astNodes,
   compileAst,
-  parseTemplate,
   type AstNode,
   type CompiledTemplateSource,
 } from './nunjucks-internals.js';

@@ -21,24 +21,77 @@ export type AstNodeClass = new (lineno: number, colno: number, ...fields: unknow
 type NodeClassName =
   | 'NodeList'
   | 'Output'
+  | 'TemplateData'
   | 'Symbol'
   | 'Literal'
   | 'FunCall'
+  | 'LookupVal'
   | 'Filter'
   | 'Is'
+  | 'Not'
+  | 'InlineIf'
   | 'Include'
   | 'Import'
   | 'FromImport'
   | 'Extends';
 
 interface NunjucksInternals {
-  parser: { parse(source: string, extensions: readonly unknown[], options: object): AstNode };
+  parser: {
+    parse(source: string, extensions: readonly unknown[], options: object): AstNode;
+    Parser: new (tokenizer: NunjucksTokenizer) => NunjucksParser;
+  };
+  lexer: { lex(source: string, options: object): NunjucksTokenizer };
   nodes: Record<NodeClassName, AstNodeClass>;
   compiler: {
     Compiler: new (templateName: string | undefined, throwOnUndefined: boolean) => NunjucksCompiler;
   };
   lib: { TemplateError: new (message: string, lineno?: number, colno?: number) => Error };
-  runtime: { SafeString: new (value: string) => object };
+  runtime: {
+    SafeString: new (value: string) => object;
+    memberLookup(target: unknown, key: unknown): unknown;
+  };
+}
+
+/** A token of nunjucks' lexer; `type` is one of its TOKEN_* strings ('symbol', 'left-bracket'...). */
+export interface NunjucksToken {
+  readonly type: string;
+  readonly value: string;
+  readonly lineno: number;
+  readonly colno: number;
+}
+
+/** The lexer state nunjucks' parser reads from (one per parse). */
+export interface NunjucksTokenizer {
+  readonly str: string;
+  index: number;
+  in_code: boolean;
+  nextToken(): NunjucksToken | null;
+  current(): string;
+  forward(): void;
+  forwardN(count: number): void;
+  backN(count: number): void;
+  _matches(text: string): boolean | null;
+  _extractRegex(regex: RegExp): RegExpMatchArray | null;
+}
+
+/** nunjucks' recursive-descent parser: the methods our per-instance overrides call or replace. */
+export interface NunjucksParser {
+  tokens: NunjucksTokenizer;
+  extensions: unknown[];
+  dropLeadingWhitespace: boolean;
+  peekToken(): NunjucksToken | null;
+  nextToken(): NunjucksToken | null;
+  parseExpression(): AstNode;
+  parseSignature(): AstNode;
+  parseCompare(): AstNode;
+  parsePrimary(noPostfix?: boolean): AstNode;
+  parseIs(): AstNode;
+  skipSymbol(name: string): boolean;
+  advanceAfterBlockEnd(name?: string): NunjucksToken;
+  fail(message: string, lineno?: number, colno?: number): never;
+  parseAsRoot(): AstNode;
+  parsePostfix(node: AstNode): AstNode;
+  parseRaw(tagName?: string): AstNode;
 }
 
 interface NunjucksCompiler {
@@ -61,9 +114,16 @@ export interface CompiledTemplateSource {
   readonly obj: Readonly<Record<string, unknown>>;
 }
 
-/** Parse template text (throws nunjucks' TemplateError or a lexer Error). */
-export function parseTemplate(source: string): AstNode {
-  return internals.parser.parse(source, [], { trimBlocks: true, lstripBlocks: true });
+/**
+ * A fresh tokenizer and parser for `source` with trim_blocks and lstrip_blocks on. Both are
+ * private to the caller, which may override methods on these instances (never on nunjucks'
+ * shared prototypes).
+ */
+export function createParser(source: string): NunjucksParser {
+  const tokenizer = internals.lexer.lex(source, { trimBlocks: true, lstripBlocks: true });
+  const parser = new internals.parser.Parser(tokenizer);
+  parser.extensions = [];
+  return parser;
 }
 
 let transformer: NunjucksTransformer | undefined;
@@ -121,6 +181,11 @@ export interface NunjucksTemplateError extends Error {
 
 export function isNunjucksTemplateError(error: unknown): error is NunjucksTemplateError {
   return error instanceof internals.lib.TemplateError;
+}
+
+/** nunjucks' own `target[key]` (what a compiled lookup calls). */
+export function nunjucksMemberLookup(target: unknown, key: unknown): unknown {
+  return internals.runtime.memberLookup(target, key);
 }
 
 /** Text marked safe by nunjucks (macro output, `safe` filter): a String-like object. */

@@ -1,13 +1,28 @@
 /**
  * Rewrites a parsed template so nunjucks behaves like Jinja2 with StrictUndefined: every
  * variable read goes through a helper that names the variable when it is undefined, every
- * `{{ }}` goes through an output converter (null, JSON, booleans), conditions use Jinja
- * truthiness, and `env()` / `{% include %}` calls carry their source position.
+ * `{{ }}` and `~` prints values as Python does, conditions use Jinja truthiness, `x in y`
+ * uses Python equality, `value.method(...)` calls the Python method of the value's type,
+ * and `env()`, `{% include %}`, method calls and slices carry their source position.
  *
  * The walk is a whitelist: only positions known to hold expressions are rewritten, so a
  * node type this file does not know keeps plain nunjucks behaviour instead of breaking.
  */
+import { SLICE_HELPER } from './jinja-parser.js';
 import { astNodes, type AstNode } from './nunjucks-internals.js';
+import {
+  BINARY_OPERATORS,
+  asNodes,
+  children,
+  describeExpression,
+  field,
+  helperCall,
+  literal,
+  optionalField,
+  startOf,
+} from './template-ast-nodes.js';
+
+export { describeExpression } from './template-ast-nodes.js';
 
 /** Names of the runtime helpers the rewritten tree calls (registered as environment globals). */
 export const HELPER_NAMES = {
@@ -18,23 +33,21 @@ export const HELPER_NAMES = {
   include: '__taskflow_include',
   capture: '__taskflow_capture',
   captureSlot: '__taskflow_capture_slot',
+  method: '__taskflow_method',
+  item: '__taskflow_item',
+  compare: '__taskflow_compare',
+  arithmetic: '__taskflow_arithmetic',
+  tuple: '__taskflow_tuple',
+  loop: '__taskflow_loop',
+  concat: '__taskflow_concat',
+  contains: '__taskflow_in',
 } as const;
 
 /** Tests and filters whose first operand may be undefined without an error (as in Jinja). */
 const UNDEFINED_SAFE_TESTS = new Set(['defined', 'undefined']);
 const UNDEFINED_SAFE_FILTERS = new Set(['default', 'd']);
-const BINARY_OPERATORS = new Set([
-  'In',
-  'Add',
-  'Concat',
-  'Sub',
-  'Mul',
-  'Div',
-  'FloorDiv',
-  'Mod',
-  'Pow',
-]);
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Operators whose Python meaning differs from JS's for some operand types. */
+const ARITHMETIC_OPERATORS: Readonly<Record<string, string>> = { Add: '+', Mul: '*', Mod: '%' };
 
 export interface RewriteOptions {
   /** Undefined reads are errors (rendering) or plain undefined (expression evaluation). */
@@ -54,37 +67,6 @@ export function rewriteCapturedExpression(expression: AstNode, options: RewriteO
   const value = new AstRewriter(options).expression(expression, options.strict);
   const slot = new astNodes.Symbol(expression.lineno, expression.colno, HELPER_NAMES.captureSlot);
   return helperCall(HELPER_NAMES.capture, expression, [slot, value]);
-}
-
-/** Jinja-like source text of a variable chain (`globals.fruit`, `items[0]`), for messages. */
-export function describeExpression(node: AstNode): string | undefined {
-  switch (node.typename) {
-    case 'Symbol':
-      return String(node['value']);
-    case 'Literal':
-      return JSON.stringify(node['value']);
-    case 'LookupVal': {
-      const target = describeExpression(field(node, 'target'));
-      const key = field(node, 'val');
-      if (target === undefined) return undefined;
-      const keyValue = key.typename === 'Literal' ? key['value'] : undefined;
-      if (typeof keyValue === 'string' && IDENTIFIER.test(keyValue)) return `${target}.${keyValue}`;
-      return `${target}[${describeExpression(key) ?? '...'}]`;
-    }
-    case 'FunCall': {
-      const name = describeExpression(field(node, 'name'));
-      return name === undefined ? undefined : `${name}(...)`;
-    }
-    case 'Filter': {
-      const input = children(field(node, 'args'))[0];
-      const described = input === undefined ? undefined : describeExpression(input);
-      return described === undefined
-        ? undefined
-        : `${described} | ${String(field(node, 'name')['value'])}`;
-    }
-    default:
-      return undefined;
-  }
 }
 
 class AstRewriter {
@@ -110,11 +92,17 @@ class AstRewriter {
         return;
       case 'For':
       case 'AsyncEach':
-      case 'AsyncAll':
-        node['arr'] = this.expression(field(node, 'arr'), this.options.strict);
+      case 'AsyncAll': {
+        const items = this.expression(field(node, 'arr'), this.options.strict);
+        // One loop name iterates like Jinja2 (dict keys, characters); `k, v` keeps nunjucks' pairs.
+        node['arr'] =
+          field(node, 'name').typename === 'Array'
+            ? items
+            : helperCall(HELPER_NAMES.loop, items, [items]);
         this.statement(optionalField(node, 'body'));
         this.statement(optionalField(node, 'else_'));
         return;
+      }
       case 'Set': {
         const value = optionalField(node, 'value');
         if (value) node['value'] = this.expression(value, this.options.strict);
@@ -164,12 +152,24 @@ class AstRewriter {
         return strict ? this.checked(node, String(node['value']), node) : node;
       case 'LookupVal': {
         const label = describeExpression(node);
-        node['target'] = this.expression(field(node, 'target'), strict);
+        const target = this.expression(field(node, 'target'), strict);
         const key = field(node, 'val');
-        if (key.typename !== 'Literal') node['val'] = this.expression(key, strict);
-        return strict ? this.checked(node, label ?? 'value', startOf(node)) : node;
+        let lookup = node;
+        if (key.typename === 'Literal' && typeof key['value'] === 'string') {
+          node['target'] = target;
+        } else {
+          // A computed or numeric index: Python's negative indices need the item helper.
+          const index = key.typename === 'Literal' ? key : this.expression(key, strict);
+          lookup = helperCall(HELPER_NAMES.item, node, [target, index]);
+        }
+        return strict ? this.checked(lookup, label ?? 'value', startOf(node)) : lookup;
       }
-      case 'Group':
+      case 'Group': {
+        const items = children(node).map((child) => this.expression(child, strict));
+        node['children'] = items;
+        // `(a, b)` is a tuple in Jinja2; nunjucks would evaluate it like JS's comma operator.
+        return items.length === 1 ? node : helperCall(HELPER_NAMES.tuple, node, items);
+      }
       case 'Array':
         node['children'] = children(node).map((child) => this.expression(child, strict));
         return node;
@@ -178,13 +178,28 @@ class AstRewriter {
         for (const pair of children(node))
           pair['value'] = this.expression(field(pair, 'value'), strict);
         return node;
-      case 'And':
       case 'Or':
         // Python's `a or b` is `a if a else b` under Python truthiness; feeding JS `||` a
         // value that is `false` exactly when Jinja finds it falsy gives the same result.
         node['left'] = this.condition(field(node, 'left'), strict);
         node['right'] = this.expression(field(node, 'right'), strict);
         return node;
+      case 'And': {
+        // `a and b` is `b if a else a`: a falsy `a` is the result itself (`0 and 1` is 0).
+        const left = this.expression(field(node, 'left'), strict);
+        const right = this.expression(field(node, 'right'), strict);
+        const test = helperCall(HELPER_NAMES.truth, node, [left]);
+        return new astNodes.InlineIf(node.lineno, node.colno, test, right, left);
+      }
+      case 'Add':
+      case 'Mul':
+      case 'Mod':
+        return helperCall(HELPER_NAMES.arithmetic, node, [
+          ...this.site(startOf(node)),
+          literal(node, ARITHMETIC_OPERATORS[node.typename] ?? '+'),
+          this.expression(field(node, 'left'), strict),
+          this.expression(field(node, 'right'), strict),
+        ]);
       case 'Not':
         node['target'] = this.condition(field(node, 'target'), strict);
         return node;
@@ -194,11 +209,28 @@ class AstRewriter {
         return node;
       case 'Is':
         return this.test(node, strict);
-      case 'Compare':
-        node['expr'] = this.expression(field(node, 'expr'), strict);
-        for (const operand of asNodes(node['ops']))
-          operand['expr'] = this.expression(field(operand, 'expr'), strict);
-        return node;
+      case 'Concat':
+        return helperCall(HELPER_NAMES.concat, node, [
+          this.expression(field(node, 'left'), strict),
+          this.expression(field(node, 'right'), strict),
+        ]);
+      case 'In':
+        return helperCall(HELPER_NAMES.contains, node, [
+          ...this.site(startOf(node)),
+          this.expression(field(node, 'left'), strict),
+          this.expression(field(node, 'right'), strict),
+        ]);
+      case 'Compare': {
+        // Python's comparisons: `==` by value (lists, dicts), no JS type coercion.
+        const operands = asNodes(node['ops']).flatMap((operand) => [
+          literal(operand, String(operand['type'])),
+          this.expression(field(operand, 'expr'), strict),
+        ]);
+        return helperCall(HELPER_NAMES.compare, node, [
+          this.expression(field(node, 'expr'), strict),
+          ...operands,
+        ]);
+      }
       case 'InlineIf': {
         node['cond'] = this.condition(field(node, 'cond'), strict);
         node['body'] = this.expression(field(node, 'body'), strict);
@@ -259,15 +291,23 @@ class AstRewriter {
     const args = field(node, 'args');
     args['children'] = children(args).map((child) => this.expression(child, strict));
     if (name.typename === 'Symbol') {
+      if (name['value'] === SLICE_HELPER)
+        return helperCall(SLICE_HELPER, node, [...this.site(node), ...children(args)]);
       if (name['value'] !== 'env') return node;
       return helperCall(HELPER_NAMES.env, node, [...this.site(startOf(node)), ...children(args)]);
     }
-    if (name.typename === 'LookupVal') {
-      // A method call: the object must exist; the method itself is nunjucks' to report.
-      name['target'] = this.expression(field(name, 'target'), strict);
-      const key = field(name, 'val');
-      if (key.typename !== 'Literal') name['val'] = this.expression(key, strict);
-      return node;
+    const key = name.typename === 'LookupVal' ? field(name, 'val') : undefined;
+    if (key?.typename === 'Literal' && typeof key['value'] === 'string') {
+      // `value.method(...)`: the value must exist; the method is looked up by its Python type.
+      const target = field(name, 'target');
+      const label = describeExpression(target) ?? 'value';
+      return helperCall(HELPER_NAMES.method, key, [
+        this.expression(target, strict),
+        literal(key, key['value']),
+        literal(key, label),
+        ...this.site(key),
+        ...children(args),
+      ]);
     }
     node['name'] = this.expression(name, strict);
     return node;
@@ -290,52 +330,4 @@ class AstRewriter {
       literal(at, at.colno + 1),
     ];
   }
-}
-
-/** Where an expression starts in the source (a chain's root symbol, a filter's input). */
-function startOf(node: AstNode): AstNode {
-  switch (node.typename) {
-    case 'LookupVal':
-      return startOf(field(node, 'target'));
-    case 'FunCall':
-      return startOf(field(node, 'name'));
-    case 'Filter': {
-      const input = children(field(node, 'args'))[0];
-      return input ? startOf(input) : node;
-    }
-    default:
-      return BINARY_OPERATORS.has(node.typename) || node.typename === 'Is'
-        ? startOf(field(node, 'left'))
-        : node;
-  }
-}
-
-function helperCall(name: string, at: AstNode, args: AstNode[]): AstNode {
-  const symbol = new astNodes.Symbol(at.lineno, at.colno, name);
-  return new astNodes.FunCall(
-    at.lineno,
-    at.colno,
-    symbol,
-    new astNodes.NodeList(at.lineno, at.colno, args),
-  );
-}
-
-function literal(at: AstNode, value: string | number): AstNode {
-  return new astNodes.Literal(at.lineno, at.colno, value);
-}
-
-function field(node: AstNode, name: string): AstNode {
-  return node[name] as AstNode;
-}
-
-function optionalField(node: AstNode, name: string): AstNode | undefined {
-  return (node[name] as AstNode | null | undefined) ?? undefined;
-}
-
-function children(node: AstNode): AstNode[] {
-  return asNodes(node['children']);
-}
-
-function asNodes(value: unknown): AstNode[] {
-  return Array.isArray(value) ? (value as AstNode[]) : [];
 }

@@ -1,7 +1,8 @@
 /**
- * The template engine of taskflow: nunjucks configured to behave like the Jinja2 subset of
- * seclab taskflows (StrictUndefined, no autoescape, trim_blocks, lstrip_blocks), with
- * `env()`, `{% include 'dotted.name' %}` served by `resolvePrompt`, and `tojson`.
+ * The template engine of taskflow: nunjucks configured to behave like seclab's Jinja2
+ * Environment (StrictUndefined, no autoescape, trim_blocks, lstrip_blocks, no trailing
+ * newline, Python printing of values, Python methods, slices, Jinja2's filters), with
+ * `env()` and `{% include 'dotted.name' %}` served by `resolvePrompt`.
  */
 import nunjucks from 'nunjucks';
 import { TaskflowError } from '../errors.js';
@@ -91,6 +92,9 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
   });
   for (const [name, value] of Object.entries(runtime.globals)) environment.addGlobal(name, value);
   for (const [name, filter] of Object.entries(runtime.filters)) environment.addFilter(name, filter);
+  // @types/nunjucks leaves out addTest, which nunjucks has.
+  const withTests = environment as unknown as { addTest(name: string, test: unknown): void };
+  for (const [name, test] of Object.entries(runtime.tests)) withTests.addTest(name, test);
   const registry = environment as unknown as { filters: object; tests: object };
   const nameChecks = {
     isKnownFilter: (name: string) => Object.hasOwn(registry.filters, name),

@@ -1,11 +1,18 @@
 /**
  * Functions the rewritten templates call at render time (see rewrite-template-ast.ts), plus
- * the `env()` global and the `tojson` filter. Every error here is a TaskflowError that
- * already carries the file path, line and column the rewrite baked into the call.
+ * the `env()` global and Jinja2's filters and tests (jinja-filters.ts). Every error here is
+ * a TaskflowError that already carries the file path, line and column the rewrite baked
+ * into the call.
  */
 import { TaskflowError, errorMessage, isTaskflowError } from '../errors.js';
+import { SLICE_HELPER } from './jinja-parser.js';
+import { jinjaFilters, jinjaTests, splitArguments } from './jinja-filters.js';
 import { isTruthy } from './is-truthy.js';
-import { isSafeString } from './nunjucks-internals.js';
+import { pythonTypeName } from './percent-format.js';
+import { callPythonMethod, methodOwner, pythonSlice } from './python-methods.js';
+import { arithmetic, compareChain, contains } from './python-operators.js';
+import { nunjucksMemberLookup } from './nunjucks-internals.js';
+import { pythonStr, tagSequence } from './python-repr.js';
 import { HELPER_NAMES } from './rewrite-template-ast.js';
 
 export interface TemplateRuntimeOptions {
@@ -19,12 +26,10 @@ export interface CaptureSlot {
   value: unknown;
 }
 
-/** nunjucks passes keyword arguments as a trailing object marked with `__keywords`. */
-type KeywordArguments = Readonly<Record<string, unknown>>;
-
 export interface TemplateRuntime {
   readonly globals: Readonly<Record<string, unknown>>;
   readonly filters: Readonly<Record<string, (...args: unknown[]) => unknown>>;
+  readonly tests: Readonly<Record<string, (...args: unknown[]) => boolean>>;
   /** Prompt lookup, memoised for the renderer's lifetime (includes repeat per item). */
   readonly resolvePrompt: (name: string) => { text: string; filePath: string };
 }
@@ -110,61 +115,89 @@ export function createTemplateRuntime(options: TemplateRuntimeOptions): Template
       slot.value = value;
       return '';
     },
+    [HELPER_NAMES.method]: callMethod,
+    [HELPER_NAMES.item]: itemOf,
+    [HELPER_NAMES.tuple]: (...items: unknown[]) => tagSequence(items, 'tuple'),
+    [HELPER_NAMES.loop]: loopItems,
+    [HELPER_NAMES.compare]: compareChain,
+    [HELPER_NAMES.arithmetic]: (
+      filePath: string,
+      line: number,
+      column: number,
+      operator: string,
+      left: unknown,
+      right: unknown,
+    ) => atSite({ filePath, line, column }, () => arithmetic(operator, left, right)),
+    [SLICE_HELPER]: (filePath: string, line: number, column: number, ...args: unknown[]) =>
+      atSite({ filePath, line, column }, () => pythonSlice(args[0], args[1], args[2], args[3])),
+    [HELPER_NAMES.concat]: (left: unknown, right: unknown) => pythonStr(left) + pythonStr(right),
+    [HELPER_NAMES.contains]: (
+      filePath: string,
+      line: number,
+      column: number,
+      value: unknown,
+      container: unknown,
+    ) => atSite({ filePath, line, column }, () => contains(container, value)),
   };
 
-  return { globals, filters: { tojson: toJson }, resolvePrompt };
+  return { globals, filters: jinjaFilters, tests: jinjaTests, resolvePrompt };
 }
 
-/** How a value prints in `{{ }}`: strings as is, null as `null`, lists and dicts as JSON. */
+/** How a value prints in `{{ }}`: as Jinja2 prints it, Python's `str()`. */
 export function formatOutputValue(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return value;
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return String(value);
-    case 'function':
-      return `[function ${value.name || 'anonymous'}]`;
-    case 'object':
-      if (value === null) return 'null';
-      if (isSafeString(value) || value instanceof String)
-        return (value as { toString(): string }).toString();
-      try {
-        return JSON.stringify(value, jsonReplacer) ?? 'null';
-      } catch {
-        return Object.prototype.toString.call(value);
-      }
-    default:
-      return String(value);
-  }
+  return pythonStr(value);
 }
 
-/** `tojson` filter: JSON.stringify, with an optional indent (positional or `indent=`). */
-function toJson(value: unknown, ...args: unknown[]): string {
+/**
+ * `target.name(args)`: a function the target holds itself (a macro of an imported
+ * template, a cycler's `next`), else the Python method of the target's type.
+ */
+function callMethod(
+  target: unknown,
+  name: string,
+  label: string,
+  filePath: string,
+  line: number,
+  column: number,
+  ...args: unknown[]
+): unknown {
+  const site = { filePath, line, column };
+  if (typeof target === 'object' && target !== null && Object.hasOwn(target, name)) {
+    const own = (target as Record<string, unknown>)[name];
+    if (typeof own === 'function')
+      return (own as (...values: unknown[]) => unknown).apply(target, args);
+  }
   const { positional, keywords } = splitArguments(args);
-  const indent = positional[0] ?? keywords['indent'];
-  const spacing = typeof indent === 'number' || typeof indent === 'string' ? indent : undefined;
-  return JSON.stringify(value, jsonReplacer, spacing) ?? 'null';
+  const call = atSite(site, () => callPythonMethod(target, name, positional, keywords));
+  if (call) return call.value;
+  const type = target === undefined ? 'undefined' : pythonTypeName(target);
+  throw templateError(`${label} (${type}) has no method "${name}"`, site);
 }
 
-function jsonReplacer(this: unknown, _key: string, value: unknown): unknown {
-  return isSafeString(value) ? String(value) : value;
+/** `target[key]`: integer keys index str and list as Python does (negative from the end,
+ *  characters by code point); anything else is nunjucks' own lookup. */
+function itemOf(target: unknown, key: unknown): unknown {
+  if (typeof key !== 'number' || !Number.isInteger(key)) return nunjucksMemberLookup(target, key);
+  if (Array.isArray(target)) return key < 0 ? target.at(key) : (target[key] as unknown);
+  if (methodOwner(target) === 'str') return [...String(target)].at(key);
+  return nunjucksMemberLookup(target, key);
 }
 
-function splitArguments(args: readonly unknown[]): {
-  positional: unknown[];
-  keywords: KeywordArguments;
-} {
-  const last = args.at(-1);
-  if (
-    typeof last === 'object' &&
-    last !== null &&
-    (last as KeywordArguments)['__keywords'] === true
-  ) {
-    return { positional: args.slice(0, -1), keywords: last as KeywordArguments };
+/** What `{% for x in value %}` walks: a dict's keys, a string's characters, else the value. */
+function loopItems(value: unknown): unknown {
+  if (methodOwner(value) === 'dict') return Object.keys(value as object);
+  if (methodOwner(value) === 'str') return [...String(value)];
+  return value;
+}
+
+/** Run `action`; a template error it throws without a position gets `site`'s. */
+function atSite<T>(site: Site, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (!isTaskflowError(error) || error.line !== undefined) throw error;
+    throw new TaskflowError(error.code, error.message, { ...siteFields(site), cause: error });
   }
-  return { positional: [...args], keywords: {} };
 }
 
 interface Site {

@@ -130,7 +130,8 @@ taskflow:
     expect(result.state.outputs.inv).toEqual({ items: [{ n: 1 }, { n: 2 }] });
     expect(eventsOf(events, 'task-start')[1]?.itemCount).toBe(2);
     expect(result.state.outputs.echoes).toEqual(['n=1', 'n=2']);
-    expect(result.outcomes[2]?.result?.value).toEqual({ echoes: ['n=1', 'n=2'], kind: 'true' });
+    // Jinja2 prints Python's True for the test result (seclab renders env values the same way).
+    expect(result.outcomes[2]?.result?.value).toEqual({ echoes: ['n=1', 'n=2'], kind: 'True' });
   });
 
   it('fails a task whose result does not match, publishes nothing, and goes on', async () => {
