@@ -10,6 +10,7 @@ import { isResumableStop } from '../resilience/resumable-stop.js';
 import type { Manifest } from '../sessions/manifest.js';
 import type { Session } from '../sessions/session.js';
 import { SessionRecorder } from '../sessions/session-recorder.js';
+import { modelEnvironment } from './check-model-targets.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
 import { reportError } from './report-error.js';
@@ -54,6 +55,10 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     ...(input.output !== undefined && { output: input.output }),
   });
   const { reporter, logger, redactor, interrupt } = command;
+  // A token a model config names is a secret whatever its variable is called.
+  for (const settings of Object.values(input.loaded.modelConfig?.modelSettings ?? {})) {
+    if (typeof settings.token === 'string') redactor.add(context.environment[settings.token]);
+  }
   const summary = summaryFromEvents();
   const onEvent = (event: TaskflowEvent) => {
     summary.onEvent(event);
@@ -78,10 +83,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   });
   // Definition warnings are events like any other, so `--output jsonl` carries them too.
   for (const message of input.warnings ?? []) emitEvent(onEvent, { type: 'warning', message });
-  // Replays need no credentials: the cassette answers every request.
-  const environment = input.replay
-    ? { AI_API_TOKEN: 'replay', ...context.environment }
-    : context.environment;
+  const environment = modelEnvironment(context.environment, input.replay);
   let exitCode: number = EXIT.failed;
   try {
     const result = await runTaskflow(
@@ -139,11 +141,13 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
       ...(error && { error: redactor.redact(error.message) }),
     });
     if (result.end.status === 'stopped' && !interrupted && result.end.code !== 'cancelled') {
-      reportError(result.end.error, context.stderr, context.debug);
+      reportError(result.end.error, command.stderr, context.debug);
       const resumeNotBefore = session.manifest.resumeNotBefore;
       if (resumeNotBefore) reporter.info(`resume possible after ${resumeNotBefore}`);
     }
-    writeSummary(context, summary.summary(), (message) => reporter.warn(message));
+    writeSummary(context, redactor.redactValue(summary.summary()), (message) =>
+      reporter.warn(message),
+    );
   } catch (error) {
     // Failures of our own code: the checkpoint stays usable; say where to continue.
     session.updateManifest((manifest) =>
@@ -154,7 +158,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
         redactor.redact.bind(redactor),
       ),
     );
-    reportError(error, context.stderr, context.debug);
+    reportError(error, command.stderr, context.debug);
     exitCode = isTaskflowError(error) ? exitCodeFor(error.code) : EXIT.failed;
   } finally {
     reporter.close();

@@ -3,6 +3,7 @@ import type { Approver } from '../agent/types.js';
 import { createLogger, type Logger } from '../logger.js';
 import { chooseOutputMode, createReporter, type Reporter } from '../output/index.js';
 import { Redactor } from '../redactor.js';
+import { redactingReporter, redactingStream } from '../redaction/redacting-output.js';
 import type { RunnerInfo } from '../engine/runner-info.js';
 import { installInterruptHandler, type InterruptHandle } from './interrupt.js';
 import type { RuntimeContext } from './runtime-context.js';
@@ -17,7 +18,10 @@ export interface RunningCommand {
   readonly interrupt: InterruptHandle;
   readonly logger: Logger;
   readonly redactor: Redactor;
+  /** Redacts every event and message before it is shown (see redaction/redacting-output). */
   readonly reporter: Reporter;
+  /** The context's stderr, redacted: for error reports and stack traces. */
+  readonly stderr: NodeJS.WritableStream;
   readonly runner: RunnerInfo;
   /** Undefined without a terminal: approval-needing tools are denied. */
   readonly approver?: Approver;
@@ -29,6 +33,8 @@ export function startRunningCommand(
   options: RunningCommandOptions,
 ): RunningCommand {
   const redactor = new Redactor();
+  // Known before anything runs: a shell task may print a token no template ever read.
+  redactor.addEnvironment(context.environment);
   const logger = createLogger({
     directory: envPaths('taskflow', { suffix: '' }).log,
     redactor,
@@ -40,7 +46,7 @@ export function startRunningCommand(
     context.environment.CI !== '' &&
     context.environment.CI !== 'false';
   const mode = chooseOutputMode(options.output, { stdoutIsTty, ci });
-  const reporter = createReporter({
+  const shownReporter = createReporter({
     mode,
     stdout: context.stdout,
     stderr: context.stderr,
@@ -54,6 +60,7 @@ export function startRunningCommand(
       (context.stderr.columns ?? 0) > 0 &&
       !ci,
   });
+  const reporter = redactingReporter(shownReporter, redactor);
   const interrupt = installInterruptHandler(context.stderr, {
     beforeForcedExit: () => reporter.close(),
   });
@@ -61,7 +68,7 @@ export function startRunningCommand(
     process.stdin.isTTY === true &&
     context.stderr === process.stderr &&
     process.stderr.isTTY === true;
-  const approver = interactive
+  const ttyApprover = interactive
     ? createTtyApprover({
         input: process.stdin,
         output: process.stderr,
@@ -69,11 +76,16 @@ export function startRunningCommand(
         resume: () => reporter.resume(),
       })
     : undefined;
+  const approver: Approver | undefined =
+    ttyApprover &&
+    ((request, options) =>
+      ttyApprover({ ...request, arguments: redactor.redact(request.arguments) }, options));
   return {
     interrupt,
     logger,
     redactor,
     reporter,
+    stderr: redactingStream(context.stderr, redactor),
     runner: { node: process.execPath, root: context.bundleRoot },
     ...(approver && { approver }),
     async dispose() {

@@ -128,6 +128,7 @@ export async function runPromptTask(
     workingDirectory: deps.workingDirectory,
     context: templateContext(task, state),
     logger: deps.logger,
+    redactor: deps.redactor,
     signal: io.signal,
     // Start retries and restarts are worth telling the user about, not just the log.
     resilience: {

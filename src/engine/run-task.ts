@@ -29,7 +29,7 @@ import {
 } from './task-environment.js';
 import { validateOutputs, valueFromText } from './task-value.js';
 
-/** A renderer whose env() sees `environment`; env values read are registered as secrets. */
+/** A renderer whose env() sees `environment`; env values read that are secrets are registered. */
 export function rendererFor(environment: EnvironmentMap, deps: RunDependencies): TemplateRenderer {
   return createTemplateRenderer({
     environment,
@@ -38,7 +38,7 @@ export function rendererFor(environment: EnvironmentMap, deps: RunDependencies):
       if (!prompt) throw new TaskflowError('reference-unresolved', `unknown prompt "${name}"`);
       return { text: prompt.prompt, filePath: prompt.filePath };
     },
-    onEnvRead: (_name, value) => deps.redactor.add(value),
+    onEnvRead: (name, value) => deps.redactor.addNamed(name, value),
   });
 }
 

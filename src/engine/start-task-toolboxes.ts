@@ -1,6 +1,7 @@
 import type { ToolboxDefinition } from '../definitions/types.js';
 import { TaskflowError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Redactor } from '../redactor.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
 import type { ToolboxResilienceOptions } from '../toolbox/types.js';
@@ -27,6 +28,8 @@ export interface StartTaskToolboxesInput {
    * restarts and `env` keys left out go to `logger.warn` unless `onWarning` is given.
    */
   readonly resilience?: ToolboxResilienceOptions;
+  /** Told the rendered `env` values and headers whose name or value marks them as secrets. */
+  readonly redactor?: Redactor;
 }
 
 export interface TaskToolboxes extends AsyncDisposable {
@@ -68,6 +71,11 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
       onWarning,
     }),
   );
+  for (const { env, headers } of resolved) {
+    for (const [name, value] of [...Object.entries(env), ...Object.entries(headers)]) {
+      input.redactor?.addNamed(name, value);
+    }
+  }
   const signalOption = input.signal ? { signal: input.signal } : {};
   await Promise.all(resolved.map((toolbox) => checkPythonServerModule(toolbox, signalOption)));
   let set: ToolboxSet | undefined;

@@ -54,7 +54,11 @@ export class RecordingClient implements ModelClient {
       request,
       response,
     };
-    fs.appendFileSync(this.filePath, `${this.redact(JSON.stringify(entry))}\n`, { mode: 0o600 });
+    // Each string redacted on its own: replacing inside the JSON text could break it.
+    const line = JSON.stringify(entry, (_key, value: unknown) =>
+      typeof value === 'string' ? this.redact(value) : value,
+    );
+    fs.appendFileSync(this.filePath, `${line}\n`, { mode: 0o600 });
     return response;
   }
 }

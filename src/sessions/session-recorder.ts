@@ -276,11 +276,13 @@ export class SessionRecorder implements RunRecorder {
     });
   }
 
-  /** Publish an output preview in the manifest. */
+  /** Publish an output preview in the manifest (redacted before the cut, which could halve a secret). */
   recordOutput(id: string, value: unknown): void {
     this.session.updateManifest((manifest) => {
-      manifest.outputs[id] = this.options.redact(
-        preview(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined')),
+      manifest.outputs[id] = preview(
+        this.options.redact(
+          typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'),
+        ),
       );
     });
   }

@@ -75,6 +75,8 @@ export interface EngineRunOptions {
   readonly environment?: Readonly<Record<string, string | undefined>>;
   readonly globals?: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
+  /** The run's redactor (to inspect which secrets it learned); a fresh one by default. */
+  readonly redactor?: Redactor;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function runLoaded(
     TASKFLOW_ECHO_DIAGNOSTICS: '1',
     ...options.environment,
   };
-  const redactor = new Redactor();
+  const redactor = options.redactor ?? new Redactor();
   const logger = createLogger({ redactor });
   const deps: RunDependencies = {
     loaded,

@@ -9,6 +9,8 @@ import { parseDenylist } from '../../engine/task-environment.js';
 import { isTaskflowError } from '../../errors.js';
 import { defaultModelName, resolveModelTarget } from '../../model/resolve-model.js';
 import { createTemplateRenderer } from '../../templates/template-renderer.js';
+import { checkRunningFlags } from '../check-flags.js';
+import { modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { parseGlobalFlags } from '../parse-globals.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
@@ -40,6 +42,7 @@ export async function askCommand(
   options: AskOptions,
 ): Promise<number> {
   // seclab parses -g in personality mode too (a malformed one is a usage error), then never uses it.
+  const flags = checkRunningFlags(context, options, { sessions: false });
   const ignoredGlobals = Object.keys(parseGlobalFlags(options.global ?? []));
   const loader = createLoader(context, options.path);
   const personality = loader.load(personalityReference, 'personality');
@@ -59,6 +62,14 @@ export async function askCommand(
   if (options.modelConfig) modelConfig = loader.load(options.modelConfig, 'model_config');
   throwIfInvalid(loader, false);
   if (!personality) return EXIT.usage;
+  // Before anything starts: a missing token is exit 78 with no server started.
+  const modelTargetEnvironment = modelEnvironment(context.environment, flags.replay);
+  const target = resolveModelTarget({
+    name: options.model ?? defaultModelName(modelTargetEnvironment),
+    ...(modelConfig && { modelConfig }),
+    taskSettings: {},
+    environment: modelTargetEnvironment,
+  });
 
   const command = startRunningCommand(context, {
     ...(options.output !== undefined && { output: options.output }),
@@ -82,13 +93,7 @@ export async function askCommand(
         if (!prompt) throw new Error(`prompt "${name}" is invalid`);
         return { text: prompt.prompt, filePath: prompt.filePath };
       },
-      onEnvRead: (_name, value) => redactor.add(value),
-    });
-    const target = resolveModelTarget({
-      name: options.model ?? defaultModelName(environment),
-      ...(modelConfig && { modelConfig }),
-      taskSettings: {},
-      environment,
+      onEnvRead: (name, value) => redactor.addNamed(name, value),
     });
     redactor.add(target.token);
     taskToolboxes = await startTaskToolboxes({
@@ -101,6 +106,7 @@ export async function askCommand(
       workingDirectory: context.workingDirectory,
       context: {},
       logger,
+      redactor,
       signal: interrupt.signal,
       resilience: {
         onWarning: (message) => {
@@ -112,8 +118,8 @@ export async function askCommand(
     const personas = buildPersonas([personality], undefined, taskToolboxes.started, []);
     const client = modelClientFactory({
       redactor,
-      ...(options.record && { record: options.record }),
-      ...(options.replay && { replay: options.replay }),
+      ...(flags.record && { record: flags.record }),
+      ...(flags.replay && { replay: flags.replay }),
     })(target);
     await runAgent({
       agents: personas,
@@ -142,7 +148,7 @@ export async function askCommand(
       context.stderr.write('taskflow: interrupted\n');
       return EXIT.interrupted;
     }
-    reportError(error, context.stderr, context.debug);
+    reportError(error, command.stderr, context.debug);
     logger.warn(
       `ask failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
