@@ -1,8 +1,9 @@
 import type { DefinitionIssue } from './issues.js';
 import { DEFAULT_ASYNC_LIMIT, DEFAULT_MAX_STEPS, TASK_FIELD_NAMES } from './normalize-taskflow.js';
+import { promptPersonality } from './prompt-personality.js';
 import type { RawTask } from './schemas/taskflow-schema.js';
 import { acceptanceRules } from './seclab-acceptance.js';
-import type { TaskDefinition, TaskField } from './types.js';
+import type { SourcePosition, TaskDefinition, TaskField } from './types.js';
 
 /** What a task field is when it was not written; fields not listed are left out. */
 const NOT_GIVEN: Partial<Record<TaskField, unknown>> = {
@@ -17,12 +18,14 @@ const NOT_GIVEN: Partial<Record<TaskField, unknown>> = {
   asyncLimit: DEFAULT_ASYNC_LIMIT,
 };
 
-/** Report a problem of the effective task; `field` undefined = the task as a whole. */
+/** Report a problem of the effective task; `field` undefined = the task as a whole; `at`,
+ *  a position inside the field's value (a word of the prompt). */
 export type ReportTaskIssue = (
   field: TaskField | undefined,
   severity: DefinitionIssue['severity'],
   kind: string,
   message: string,
+  at?: SourcePosition,
 ) => void;
 
 export interface EffectiveTaskOptions {
@@ -36,7 +39,9 @@ export interface EffectiveTaskOptions {
  * The task as it runs, checked after `uses` was merged (seclab merges first and checks
  * after: runner.py:104-113). A shell task drops the agent fields seclab ignores, with a
  * warning each; a task with agents but no prompt runs them on an empty prompt, as seclab
- * does (models.py:87 `user_prompt: str = ""`). What a task lacks is reported here.
+ * does (models.py:87 `user_prompt: str = ""`). A prompt task without agents may name its
+ * personality in the prompt, `-p name rest` (runner.py:606-610): the task runs that
+ * personality on the rest. What a task lacks is reported here.
  */
 export function effectiveTask(task: TaskDefinition, options: EffectiveTaskOptions): TaskDefinition {
   const { report } = options;
@@ -69,6 +74,21 @@ export function effectiveTask(task: TaskDefinition, options: EffectiveTaskOption
     });
   }
   if (!hasAgents) {
+    const fromPrompt = promptPersonality(task.userPrompt);
+    if (fromPrompt.kind === 'personality') {
+      for (const note of fromPrompt.ignored)
+        report('userPrompt', 'warning', 'ignored-flag', note.message, note.position);
+      return Object.freeze({
+        ...task,
+        agents: Object.freeze([fromPrompt.reference]),
+        userPrompt: fromPrompt.prompt,
+      });
+    }
+    if (fromPrompt.kind === 'invalid') {
+      const { message, position } = fromPrompt.problem;
+      report('userPrompt', options.agentless, 'prompt-flags', message, position);
+      return task;
+    }
     const fragment =
       options.agentless === 'warning'
         ? ': it runs only when another task uses it ("uses") and names them'

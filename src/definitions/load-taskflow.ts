@@ -2,6 +2,7 @@ import type { DefinitionLoader, ReferenceSite } from './definition-loader.js';
 import { effectiveTask, rawName, type ReportTaskIssue } from './effective-task.js';
 import { taskConflicts } from './file-rules.js';
 import { mergeUsedTask, TASK_FIELD_NAMES } from './normalize-taskflow.js';
+import { promptPersonality } from './prompt-personality.js';
 import type { RawTask } from './schemas/taskflow-schema.js';
 import { templatePosition } from './template-positions.js';
 import type {
@@ -169,7 +170,9 @@ export function checkTaskflowReferences(
       report: reportTaskIssue(loader, checker, taskflow, task),
     });
     tasks.push(effective);
-    checkTaskReferences(checker, taskflow, task, effective, modelConfig, loader);
+    checkTaskReferences(checker, taskflow, task, effective, modelConfig, loader, {
+      personalityInPrompt: personalityInPrompt(merged, effective, task),
+    });
   }
   return {
     taskflow,
@@ -191,7 +194,7 @@ function reportTaskIssue(
   written: TaskDefinition,
 ): ReportTaskIssue {
   const taskPath = ['taskflow', written.index, 'task'];
-  return (field, severity, kind, message) => {
+  return (field, severity, kind, message, at) => {
     const writtenHere = field !== undefined && written.explicit.has(field);
     if (written.uses !== undefined && !writtenHere) {
       const site = checker.siteIn(taskflow, [...taskPath, 'uses']);
@@ -203,11 +206,32 @@ function reportTaskIssue(
       });
       return;
     }
-    const site = writtenHere
-      ? checker.siteIn(taskflow, [...taskPath, rawName(field)])
-      : checker.siteIn(taskflow, taskPath, { key: true });
+    const site =
+      writtenHere && at
+        ? { ...at, fieldPath: `taskflow[${written.index}].task.${rawName(field)}` }
+        : writtenHere
+          ? checker.siteIn(taskflow, [...taskPath, rawName(field)])
+          : checker.siteIn(taskflow, taskPath, { key: true });
     loader.issues.add({ severity, kind, ...site, message });
   };
+}
+
+/**
+ * Where the personality of a task without agents is named, when its prompt names it
+ * (`-p name ...`): that word of the prompt written in this task; undefined when the task
+ * has agents, or its prompt comes from `uses` (reported at `uses`, like its other fields).
+ */
+function personalityInPrompt(
+  merged: TaskDefinition,
+  effective: TaskDefinition,
+  written: TaskDefinition,
+): ReferenceSite | undefined {
+  if (merged.agents.length > 0 || effective.agents.length === 0 || !merged.userPrompt)
+    return undefined;
+  if (!written.explicit.has('userPrompt')) return undefined;
+  const found = promptPersonality(merged.userPrompt);
+  if (found.kind !== 'personality') return undefined;
+  return { ...found.position, fieldPath: `taskflow[${written.index}].task.user_prompt` };
 }
 
 function resolveUses(
@@ -261,13 +285,16 @@ function checkTaskReferences(
   task: TaskDefinition,
   modelConfig: ModelConfigDefinition | undefined,
   loader: DefinitionLoader,
+  sites: { personalityInPrompt?: ReferenceSite | undefined } = {},
 ): void {
   const at = (...rest: (string | number)[]) =>
     written.uses !== undefined &&
     !written.explicit.has(REVERSE_FIELD_KEYS[rest[0] as string] ?? 'uses')
       ? checker.siteIn(taskflow, ['taskflow', written.index, 'task', 'uses'])
       : checker.siteIn(taskflow, ['taskflow', written.index, 'task', ...rest]);
-  task.agents.forEach((agent, index) => checker.personality(agent, at('agents', index)));
+  task.agents.forEach((agent, index) =>
+    checker.personality(agent, sites.personalityInPrompt ?? at('agents', index)),
+  );
   task.toolboxes?.forEach((toolbox, index) => checker.toolbox(toolbox, at('toolboxes', index)));
   if (task.userPrompt)
     checker.includes(task.userPrompt, `taskflow[${written.index}].task.user_prompt`);

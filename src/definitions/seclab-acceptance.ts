@@ -6,7 +6,7 @@ import type { Filetype } from './types.js';
  * and interpreted by `runner.py`; each row names the line it comes from (paths under
  * `src/seclab_taskflow_agent/` of the reference copy). The loader applies the rows in
  * `accept-seclab-forms.ts` (per file, before the shape check) and `effective-task.ts`
- * (per task, after `uses` is merged).
+ * (per task, after `uses` is merged; the prompt flags through `prompt-personality.ts`).
  */
 
 /** A file field seclab defaults when it is missing or null. */
@@ -52,8 +52,24 @@ export interface YamlRule {
   readonly source: string;
 }
 
+/**
+ * A flag of seclab's legacy prompt parser, read at the start of the prompt of a task
+ * without `agents` (runner.py:606-610 runs prompt_parser.parse_prompt_args on each prompt).
+ */
+export interface PromptFlagRule {
+  readonly kind: 'prompt-flag';
+  /** The option strings, short one first (`-g`, `--global`). */
+  readonly flags: readonly string[];
+  /** Takes one value: the next word, or glued to the flag (`-pname`, `-p=name`). */
+  readonly takesValue: boolean;
+  /** What it means for the task: its personality; a flag of the group `-p` belongs to (so
+   *  no personality); a global that the runner drops (the value must still be KEY=VALUE). */
+  readonly effect: 'personality' | 'excludes-personality' | 'dropped-global';
+  readonly source: string;
+}
+
 export type AcceptanceRule =
-  FileDefaultRule | TaskUnsetRule | LaxScalarRule | ShellIgnoredRule | YamlRule;
+  FileDefaultRule | TaskUnsetRule | LaxScalarRule | ShellIgnoredRule | YamlRule | PromptFlagRule;
 
 const TASK = ['taskflow', '*', 'task'] as const;
 const LAX = 'models.py:30 (pydantic BaseModel, lax mode)';
@@ -161,6 +177,34 @@ export const SECLAB_ACCEPTANCE: readonly AcceptanceRule[] = [
     feature: 'merge-keys',
     effect: '`<<: *anchor` merges the anchored mapping',
     source: 'available_tools.py:125 (yaml.safe_load resolves merge keys)',
+  },
+  {
+    kind: 'prompt-flag',
+    flags: ['-p'],
+    takesValue: true,
+    effect: 'personality',
+    source: 'prompt_parser.py:34, 60 (stripped); runner.py:606-610 (the agent of the prompt)',
+  },
+  {
+    kind: 'prompt-flag',
+    flags: ['-t'],
+    takesValue: true,
+    effect: 'excludes-personality',
+    source: 'prompt_parser.py:33-35, 53-56 (mutually exclusive with -p)',
+  },
+  {
+    kind: 'prompt-flag',
+    flags: ['-l'],
+    takesValue: false,
+    effect: 'excludes-personality',
+    source: 'prompt_parser.py:33, 36, 53-56 (mutually exclusive with -p)',
+  },
+  {
+    kind: 'prompt-flag',
+    flags: ['-g', '--global'],
+    takesValue: true,
+    effect: 'dropped-global',
+    source: 'prompt_parser.py:37-44, 65-69 (KEY=VALUE or nothing); runner.py:608 (dropped)',
   },
 ];
 
