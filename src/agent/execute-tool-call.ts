@@ -95,14 +95,16 @@ export async function executeToolCall(
       return { content: message, status: 'denied' };
     }
   }
-  await input.journal?.toolIntent({ call, toolbox: routed.toolbox, tool: routed.tool });
   emitEvent(input.onEvent, { type: 'tool-call-start', ...base, arguments: call.arguments });
   const started = Date.now();
+  const intent = journalIntentOnSend(input, { call, toolbox: routed.toolbox, tool: routed.tool });
   let answer: ToolCallAnswer;
   try {
     const outcome = await routed.connection.callTool(routed.tool, args, {
       ...(input.signal && { signal: input.signal }),
+      onSent: intent.onSent,
     });
+    await intent.recorded();
     answer = {
       content: outcome.text,
       status: outcome.isError ? 'error' : 'ok',
@@ -116,6 +118,7 @@ export async function executeToolCall(
       }),
     };
   } catch (error) {
+    await intent.recorded();
     if (!isTaskflowError(error) || error.code === 'cancelled') throw error;
     // The toolbox layer words these for the model (timeout seconds, re-execution, outcome).
     if (error.code === 'tool-timeout') {
@@ -143,4 +146,33 @@ export async function executeToolCall(
     resultPreview: preview(answer.content),
   });
   return answer;
+}
+
+/**
+ * The call's `tool-intent` goes to the journal the moment the request was handed to the
+ * server's transport, never before: a call stopped earlier (Ctrl-C, a server that would
+ * not start) did not start, so resume executes it instead of calling its outcome unknown.
+ * `recorded()` waits for the record to be durable and rethrows a failure to write it.
+ */
+function journalIntentOnSend(
+  input: AgentRunInput,
+  intent: Parameters<NonNullable<AgentRunInput['journal']>['toolIntent']>[0],
+): { onSent: () => void; recorded: () => Promise<void> } {
+  let written: Promise<void> | undefined;
+  let failure: Error | undefined;
+  return {
+    onSent: () => {
+      // A re-execution after a timeout or a server stop is the same call: one intent.
+      if (written !== undefined || failure !== undefined) return;
+      try {
+        written = input.journal?.toolIntent(intent) ?? Promise.resolve();
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+    },
+    recorded: async () => {
+      await written;
+      if (failure !== undefined) throw failure;
+    },
+  };
 }

@@ -34,35 +34,42 @@ export async function runToolRound(
     (call) => handoffTargetOf(call.name, handoffTargets) !== undefined,
   );
   let repairs = 0;
-  const answers = await Promise.all(
-    calls.map(async (call, index): Promise<ToolCallAnswer | undefined> => {
-      const state = pending?.get(call.id);
-      if (pending && !state) return undefined;
-      let answer: ToolCallAnswer;
-      const routed = active.router.lookup(call.name);
-      const rerunnable = isRerunnable(routed?.annotations);
-      const isHandoff = handoffTargetOf(call.name, handoffTargets) !== undefined;
-      if (isHandoff && index !== handoffIndex) {
-        answer = {
-          content: 'error: not transferred; the conversation was already transferred in this turn.',
-          status: 'repair',
-        };
-      } else if (state?.hadIntent && !rerunnable && !isHandoff) {
-        answer = { content: OUTCOME_UNKNOWN_MESSAGE, status: 'error' };
-      } else {
-        answer = await executeToolCall(call, input, active.router, handoffTargets);
-        if (answer.status === 'repair') repairs++;
-      }
-      await input.journal?.toolResult({
-        callId: call.id,
-        content: answer.content,
-        status: answer.status,
-        ...(answer.handoffTo !== undefined && { handoffTo: answer.handoffTo }),
-        ...(answer.record && { record: answer.record }),
-      });
-      return answer;
-    }),
-  );
+  const running = calls.map(async (call, index): Promise<ToolCallAnswer | undefined> => {
+    const state = pending?.get(call.id);
+    if (pending && !state) return undefined;
+    let answer: ToolCallAnswer;
+    const routed = active.router.lookup(call.name);
+    const rerunnable = isRerunnable(routed?.annotations);
+    const isHandoff = handoffTargetOf(call.name, handoffTargets) !== undefined;
+    if (isHandoff && index !== handoffIndex) {
+      answer = {
+        content: 'error: not transferred; the conversation was already transferred in this turn.',
+        status: 'repair',
+      };
+    } else if (state?.hadIntent && !rerunnable && !isHandoff) {
+      answer = { content: OUTCOME_UNKNOWN_MESSAGE, status: 'error' };
+    } else {
+      answer = await executeToolCall(call, input, active.router, handoffTargets);
+      if (answer.status === 'repair') repairs++;
+    }
+    await input.journal?.toolResult({
+      callId: call.id,
+      content: answer.content,
+      status: answer.status,
+      ...(answer.handoffTo !== undefined && { handoffTo: answer.handoffTo }),
+      ...(answer.record && { record: answer.record }),
+    });
+    return answer;
+  });
+  let answers: (ToolCallAnswer | undefined)[];
+  try {
+    answers = await Promise.all(running);
+  } catch (error) {
+    // A stopping run lets the round's other calls settle first (bounded by the stop's grace
+    // for calls already sent), so each result is journaled before the round is abandoned.
+    if (input.signal?.aborted === true) await Promise.allSettled(running);
+    throw error;
+  }
   answers.forEach((answer, index) => {
     const call = calls[index];
     if (answer && call)

@@ -55,7 +55,7 @@ export interface RepairBudget {
   used: number;
 }
 
-/** Hooks for checkpointing (sessions); every method is awaited before the loop goes on. */
+/** Hooks for checkpointing (sessions); every promise is awaited before the loop goes on. */
 export interface AgentJournal {
   turnCommitted(turn: {
     readonly turn: number;
@@ -63,6 +63,11 @@ export interface AgentJournal {
     readonly message: Extract<ConversationItem, { role: 'assistant' }>;
     readonly usage: Usage;
   }): Promise<void>;
+  /**
+   * Called synchronously when the call's request was handed to its server's transport (not
+   * before: a call that never got there is not started). Must write its record before it
+   * returns; the promise may settle later (durability).
+   */
   toolIntent(call: {
     readonly call: ToolCall;
     readonly toolbox: string;

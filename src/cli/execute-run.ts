@@ -11,7 +11,7 @@ import type { Manifest } from '../sessions/manifest.js';
 import type { Session } from '../sessions/session.js';
 import { SessionRecorder } from '../sessions/session-recorder.js';
 import { modelEnvironment } from './check-model-targets.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForInterrupt } from './exit-codes.js';
 import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
 import { reportError } from './report-error.js';
 import type { RuntimeContext } from './runtime-context.js';
@@ -117,8 +117,9 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
       },
       input.globals,
     );
-    const interrupted = interrupt.interruptedBy() !== undefined;
-    exitCode = interrupted ? EXIT.interrupted : exitCodeOf(result.end);
+    const interruptedBy = interrupt.interruptedBy();
+    const interrupted = interruptedBy !== undefined;
+    exitCode = interrupted ? exitCodeForInterrupt(interruptedBy) : exitCodeOf(result.end);
     const status: RunStatus = interrupted
       ? 'interrupted'
       : result.end.status === 'stopped'

@@ -9,7 +9,14 @@ export const EXIT = {
   stopped: 75,
   config: 78,
   interrupted: 130,
+  /** stdout was closed by its reader during run/resume/ask (128 + SIGPIPE, as a shell reports it). */
+  brokenPipe: 141,
 } as const;
+
+/** A run stopped by a signal: 141 when stdout's reader went away (SIGPIPE), else 130. */
+export function exitCodeForInterrupt(signal: NodeJS.Signals): number {
+  return signal === 'SIGPIPE' ? EXIT.brokenPipe : EXIT.interrupted;
+}
 
 export function exitCodeFor(code: ErrorCode): number {
   switch (code) {

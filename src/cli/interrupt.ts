@@ -1,3 +1,4 @@
+import { startGracefulStop } from '../toolbox/graceful-stop.js';
 import { killAllToolboxProcesses } from '../toolbox/process-registry.js';
 
 export interface InterruptHandle {
@@ -16,9 +17,10 @@ export interface InterruptOptions {
 }
 
 /**
- * First SIGINT/SIGTERM: abort the root controller (stop sending, abort in-flight work);
- * the command then flushes and exits 130. A second SIGINT exits at once, after killing
- * any MCP server and shell task process groups still alive.
+ * First SIGINT/SIGTERM: abort the root controller with a `GracefulStop` (stop sending, abort
+ * in-flight work; tool calls already sent get a short grace to finish, so their results are
+ * journaled); the command then flushes and exits 130. A second SIGINT exits at once, after
+ * killing any MCP server and shell task process groups still alive.
  */
 export function installInterruptHandler(
   stderr: NodeJS.WritableStream,
@@ -39,7 +41,7 @@ export function installInterruptHandler(
     }
     by = signal;
     stderr.write(`\ntaskflow: ${signal} received, stopping (press Ctrl-C again to exit at once)\n`);
-    controller.abort(new Error(`interrupted by ${signal}`));
+    controller.abort(startGracefulStop(`interrupted by ${signal}`));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,4 +1,5 @@
 import { isTaskflowError, TaskflowError } from '../errors.js';
+import { installBrokenPipeHandlers } from './broken-pipe.js';
 import { loadEnvironment, isTruthyFlag } from './environment.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
@@ -11,6 +12,8 @@ import { packageRoot, type RuntimeContext } from './runtime-context.js';
  * installs process-level handlers.
  */
 async function main(): Promise<number> {
+  // `taskflow … | head`: a closed stdout ends output quietly, never with a stack trace.
+  installBrokenPipeHandlers(process.stdout, process.stderr);
   const argv = process.argv.slice(2);
   const workingDirectory = process.cwd();
   const debugFromArgv = argv.includes('-d') || argv.includes('--debug');

@@ -161,12 +161,43 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
   withSessionDir(
     sessions
       .command('rm')
-      .description('delete a session')
-      .argument('<session-id>', 'session id or prefix'),
-  ).action(async (id: string, options: SessionsCliOptions) => {
+      .description(
+        'delete sessions (the others are still deleted when an id is unknown or in use; exit 1 then)',
+      )
+      .argument('<session-id...>', 'session ids or unique prefixes'),
+  ).action(async (ids: string[], options: SessionsCliOptions) => {
     const { sessionsRemoveCommand } = await import('./commands/sessions.js');
-    process.exitCode = sessionsRemoveCommand(context, id, options);
+    process.exitCode = sessionsRemoveCommand(context, ids, options);
   });
+  withSessionDir(
+    sessions
+      .command('prune')
+      .description(
+        'delete old sessions, printing each; sessions in use by a live process are never deleted',
+      )
+      .option(
+        '--older-than <duration>',
+        'only sessions last updated longer ago than this (7d, 12h, 30m)',
+        '7d',
+      )
+      .option(
+        '--status <status>',
+        'only sessions with this status, repeatable or comma-separated (default succeeded): succeeded, failed, stopped, interrupted, running, unreadable; finished = every ended run; all',
+        collect,
+        [],
+      )
+      .option('--dry-run', 'print what would be deleted, delete nothing'),
+  ).action(
+    async (options: {
+      sessionDir?: string;
+      olderThan?: string;
+      status: string[];
+      dryRun?: boolean;
+    }) => {
+      const { sessionsPruneCommand } = await import('./commands/sessions-prune.js');
+      process.exitCode = sessionsPruneCommand(context, options);
+    },
+  );
 
   withRunningOptions(
     program

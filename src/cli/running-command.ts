@@ -5,6 +5,7 @@ import { chooseOutputMode, createReporter, type Reporter } from '../output/index
 import { Redactor } from '../redactor.js';
 import { redactingReporter, redactingStream } from '../redaction/redacting-output.js';
 import type { RunnerInfo } from '../engine/runner-info.js';
+import { stopWhenStdoutCloses } from './broken-pipe.js';
 import { installInterruptHandler, type InterruptHandle } from './interrupt.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { createTtyApprover } from './tty-approver.js';
@@ -61,9 +62,10 @@ export function startRunningCommand(
       !ci,
   });
   const reporter = redactingReporter(shownReporter, redactor);
-  const interrupt = installInterruptHandler(context.stderr, {
-    beforeForcedExit: () => reporter.close(),
-  });
+  const interrupt = stopWhenStdoutCloses(
+    installInterruptHandler(context.stderr, { beforeForcedExit: () => reporter.close() }),
+    context.stderr,
+  );
   const interactive =
     process.stdin.isTTY === true &&
     context.stderr === process.stderr &&

@@ -1,11 +1,15 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { Composer, LineCounter, Parser, YAMLParseError } from 'yaml';
+import type { CST, Document } from 'yaml';
 import { formatFieldPath } from './check-shape.js';
-import { findDuplicateKeys } from './duplicate-keys.js';
 import type { DefinitionIssue } from './issues.js';
-import { describeYamlError, unresolvedAliases } from './yaml-errors.js';
+import { readYamlTree, type DecodedScalar, type FieldPath } from './read-yaml-tree.js';
+import { describeYamlError } from './yaml-errors.js';
+import { locatorOf } from './yaml-locator.js';
+import { deepNestingOffset } from './yaml-nesting.js';
+import { decodeLongQuotedScalars } from './yaml-quoted-scalars.js';
+import { MAX_NESTING, NESTING_MESSAGE } from './yaml-tree-rules.js';
 
-export type FieldPath = readonly (string | number)[];
+export type { FieldPath } from './read-yaml-tree.js';
 
 /** A parsed YAML file: its plain value plus a way to find where any field was written. */
 export interface ParsedYaml {
@@ -22,35 +26,63 @@ export type ParseResult =
   | { ok: true; parsed: ParsedYaml; warnings: DefinitionIssue[] }
   | { ok: false; issues: DefinitionIssue[] };
 
+const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, merge: true, strict: true };
+
 /**
  * Parse YAML 1.2 keeping positions, reading what PyYAML (seclab's parser) also reads: merge
  * keys (`<<: *anchor`) are resolved and a repeated key keeps its last value, with a
- * warning. Syntax errors, empty files and unresolved aliases become issues (never
- * exceptions).
+ * warning. Syntax errors, empty files, nesting past MAX_NESTING levels, alias bombs,
+ * recursive or unknown aliases, tags that yield no JSON value (`!!binary`, `!!set`,
+ * `!custom`) and collection keys become positioned issues (never exceptions). Work and
+ * memory grow linearly with the file.
  */
 export function parseYaml(source: string, filePath: string): ParseResult {
   const lineCounter = new LineCounter();
-  const document = parseDocument(source, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: false,
-    merge: true,
-    strict: true,
-  });
   const issueAt = (
     offset: number,
     kind: string,
     message: string,
+    fieldPath: FieldPath = [],
     severity: DefinitionIssue['severity'] = 'error',
   ): DefinitionIssue => {
     const { line, col } = lineCounter.linePos(offset);
-    return { severity, kind, filePath, line, column: col, fieldPath: '', message };
+    return {
+      severity,
+      kind,
+      filePath,
+      line,
+      column: col,
+      fieldPath: formatFieldPath(fieldPath),
+      message,
+    };
   };
+  const tooDeep = (): ParseResult => {
+    // The parser may have stopped early: count every line before placing the error.
+    for (let index = source.indexOf('\n'); index !== -1; index = source.indexOf('\n', index + 1))
+      if (index >= (lineCounter.lineStarts.at(-1) ?? 0)) lineCounter.addNewLine(index + 1);
+    const offset = deepNestingOffset(source, MAX_NESTING);
+    return { ok: false, issues: [issueAt(offset, 'yaml-nesting', NESTING_MESSAGE)] };
+  };
+
+  let composed: {
+    document: Document.Parsed;
+    tokens: CST.Token[];
+    decoded: Map<number, DecodedScalar>;
+  };
+  try {
+    composed = compose(source, lineCounter);
+  } catch (error) {
+    // The `yaml` parser recurses once per level of nesting.
+    if (error instanceof RangeError) return tooDeep();
+    throw error;
+  }
+  const { document, tokens, decoded } = composed;
   if (document.errors.length > 0) {
+    if (document.errors.some((error) => /call stack/i.test(error.message))) return tooDeep();
     return {
       ok: false,
       issues: document.errors.map((error) => {
-        const problem = describeYamlError(error, source);
+        const problem = describeYamlError(error, source, tokens);
         return issueAt(problem.offset, problem.kind, problem.message);
       }),
     };
@@ -61,97 +93,50 @@ export function parseYaml(source: string, filePath: string): ParseResult {
       : 'file is empty';
     return { ok: false, issues: [issueAt(0, 'empty-file', message)] };
   }
-  const aliases = unresolvedAliases(document);
-  if (aliases.length > 0) {
+  const tree = readYamlTree(document, source, decoded);
+  if (tree.problems.length > 0) {
     return {
       ok: false,
-      issues: aliases.map((problem) => issueAt(problem.offset, problem.kind, problem.message)),
+      issues: tree.problems.map((problem) =>
+        issueAt(problem.offset, problem.kind, problem.message, problem.fieldPath),
+      ),
     };
   }
-  let value: unknown;
-  try {
-    value = document.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return { ok: false, issues: [issueAt(0, 'yaml-alias', `cannot resolve YAML: ${text}`)] };
-  }
-  const warnings = findDuplicateKeys(document).map((duplicate) => ({
-    ...issueAt(
+  const warnings = tree.duplicates.map((duplicate) =>
+    issueAt(
       duplicate.offset,
       'duplicate-key',
       `duplicate key ${JSON.stringify(duplicate.key)} (first written on line ${lineCounter.linePos(duplicate.firstOffset).line}); the last value is used`,
+      duplicate.fieldPath,
       'warning',
     ),
-    fieldPath: formatFieldPath(duplicate.fieldPath),
-  }));
-  return {
-    ok: true,
-    parsed: makeParsed(document, lineCounter, filePath, value, source),
-    warnings,
-  };
+  );
+  const locator = locatorOf(document, lineCounter, source);
+  return { ok: true, parsed: { filePath, value: tree.value, ...locator }, warnings };
 }
 
-function makeParsed(
-  document: Document,
-  lineCounter: LineCounter,
-  filePath: string,
-  value: unknown,
+/** `parseDocument` in steps, so long quoted scalars can be decoded between them. */
+function compose(
   source: string,
-): ParsedYaml {
-  const lines = source.split(/\r?\n/);
-  const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  const walk = (fieldPath: FieldPath, wantKey: boolean): Node | undefined => {
-    let node: unknown = document.contents;
-    let found = node as Node | undefined;
-    for (let index = 0; index < fieldPath.length; index++) {
-      const segment = fieldPath[index];
-      const last = index === fieldPath.length - 1;
-      if (isMap(node)) {
-        // The last of repeated keys is the one whose value is used.
-        const pair = node.items.findLast(
-          (item) =>
-            isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-        );
-        if (!pair) return found;
-        if (last && wantKey && pair.key) return pair.key as Node;
-        node = pair.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
-        node = node.items[segment];
-      } else {
-        return found;
-      }
-      if (node && typeof node === 'object' && 'range' in node) found = node as Node;
-      else return found;
+  lineCounter: LineCounter,
+): { document: Document.Parsed; tokens: CST.Token[]; decoded: Map<number, DecodedScalar> } {
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(source)];
+  const decoded = decodeLongQuotedScalars(tokens);
+  let document: Document.Parsed | undefined;
+  for (const next of new Composer(PARSE_OPTIONS).compose(tokens, true, source.length)) {
+    if (!document) {
+      document = next;
+      continue;
     }
-    return found;
-  };
-  return {
-    filePath,
-    value,
-    locate(fieldPath, options) {
-      const node = walk(fieldPath, options?.key ?? false);
-      const offset = node?.range?.[0] ?? 0;
-      return position(offset);
-    },
-    scalarStart(fieldPath) {
-      const node = walk(fieldPath, false);
-      if (!node || !isScalar(node) || !node.range) return undefined;
-      const block = node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED';
-      if (!block) {
-        const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
-        const start = position(node.range[0] + (quoted ? 1 : 0));
-        return { ...start, block };
-      }
-      // Block scalar content starts on the line after the `|` / `>` indicator, indented.
-      const indicator = position(node.range[0]);
-      let line = indicator.line + 1;
-      while (line <= lines.length && (lines[line - 1] ?? '').trim() === '') line++;
-      const text = lines[line - 1] ?? '';
-      const indent = text.length - text.trimStart().length;
-      return { line: indicator.line + 1, column: indent + 1, block };
-    },
-  };
+    document.errors.push(
+      new YAMLParseError(
+        [next.range[0], next.range[1]],
+        'MULTIPLE_DOCS',
+        'Source contains multiple documents; a definition file holds one',
+      ),
+    );
+    break;
+  }
+  if (!document) throw new Error('the YAML composer returned no document');
+  return { document, tokens, decoded };
 }

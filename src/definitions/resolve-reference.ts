@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { closestMatches } from './did-you-mean.js';
+import { suggestNames, suggestSiblingFiles } from './reference-suggestions.js';
 
 /** Where dotted names are looked up, in order (grammar.md "Import paths"). */
 export interface SearchRoots {
@@ -31,7 +31,6 @@ export type Resolution =
 export const BUNDLE_PREFIXES = ['taskflow', 'seclab_taskflow_agent'] as const;
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const EXTENSIONS = ['.yaml', '.yml'];
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'coverage']);
 
 /** A reference is a file path if it contains a slash or ends in .yaml/.yml. */
 export function isFilePathReference(reference: string): boolean {
@@ -122,7 +121,8 @@ function rootsFor(segments: readonly string[], roots: SearchRoots): Root[] {
 
 /**
  * Resolve a reference to an absolute real file path. Never throws: failures carry where
- * we looked and the closest existing names.
+ * we looked and the closest existing names (the folders listed for those are listed once
+ * per `roots` object, see reference-suggestions.ts).
  */
 export function resolveReference(reference: string, roots: SearchRoots): Resolution {
   if (isFilePathReference(reference)) {
@@ -132,7 +132,7 @@ export function resolveReference(reference: string, roots: SearchRoots): Resolut
       ok: false,
       reason: 'file not found',
       lookedIn: [candidate],
-      suggestions: siblingFiles(reference, candidate),
+      suggestions: suggestSiblingFiles(roots, reference, candidate),
     };
   }
   const segments = reference.split('.');
@@ -158,9 +158,11 @@ export function resolveReference(reference: string, roots: SearchRoots): Resolut
     ok: false,
     reason: 'not found',
     lookedIn,
-    suggestions: closestMatches(
+    suggestions: suggestNames(
+      roots,
       reference,
-      existingNames([...candidateRoots, ...pythonRoots], segments.length),
+      [...candidateRoots, ...pythonRoots],
+      segments.length,
     ),
   };
 }
@@ -187,52 +189,4 @@ function firstHit(candidateRoots: readonly Root[], lookedIn: string[]): Resoluti
     }
   }
   return undefined;
-}
-
-/** Dotted names of YAML files at the same depth as the reference, under every root. */
-function existingNames(roots: readonly Root[], depth: number): string[] {
-  const names: string[] = [];
-  const limit = 5000;
-  const visit = (directory: string, trail: string[], remaining: number) => {
-    if (names.length >= limit) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(directory, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      if (remaining === 1) {
-        const match = /^([A-Za-z0-9_-]+)\.ya?ml$/.exec(entry.name);
-        if (match?.[1] && (entry.isFile() || entry.isSymbolicLink()))
-          names.push([...trail, match[1]].join('.'));
-      } else if (
-        entry.isDirectory() &&
-        !SKIPPED_FOLDERS.has(entry.name) &&
-        SEGMENT.test(entry.name)
-      ) {
-        visit(path.join(directory, entry.name), [...trail, entry.name], remaining - 1);
-      }
-    }
-  };
-  for (const root of roots) {
-    const below = depth - root.prefix.length;
-    if (below >= 1) visit(root.directory, [...root.prefix], below);
-  }
-  return names;
-}
-
-/** For a file-path reference that does not exist: the same path with the closest existing
- *  YAML file names of its folder, as the user would write them. */
-function siblingFiles(reference: string, candidate: string): string[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(path.dirname(candidate)).filter((name) => /\.ya?ml$/i.test(name));
-  } catch {
-    return [];
-  }
-  const written = path.basename(reference);
-  const prefix = reference.slice(0, reference.length - written.length);
-  return closestMatches(written, entries).map((name) => `${prefix}${name}`);
 }

@@ -1,10 +1,9 @@
-import { isAlias, Parser, visit } from 'yaml';
-import type { Document, YAMLError } from 'yaml';
+import type { CST, YAMLError } from 'yaml';
 
 /** A YAML problem: where the user should look (character offset) and what to say. */
 export interface YamlProblem {
   readonly offset: number;
-  readonly kind: 'yaml-syntax' | 'yaml-alias';
+  readonly kind: 'yaml-syntax';
   readonly message: string;
 }
 
@@ -14,14 +13,18 @@ export interface YamlProblem {
  * bad indentation at the start of the line. Those are moved to the opening character and
  * say what is wrong.
  */
-export function describeYamlError(error: YAMLError, source: string): YamlProblem {
+export function describeYamlError(
+  error: YAMLError,
+  source: string,
+  tokens: readonly CST.Token[],
+): YamlProblem {
   const offset = error.pos[0];
   const firstLine = (error.message.split('\n')[0] ?? error.message).replace(
     / at line \d+, column \d+:?$/,
     '',
   );
   if (error.code === 'MISSING_CHAR' || /end with a|closing/i.test(firstLine)) {
-    const unclosed = findUnclosed(source, offset);
+    const unclosed = findUnclosed(tokens, offset);
     if (unclosed)
       return {
         offset: unclosed.offset,
@@ -34,22 +37,6 @@ export function describeYamlError(error: YAMLError, source: string): YamlProblem
     kind: 'yaml-syntax',
     message: `YAML syntax error: ${firstLine}`,
   };
-}
-
-/** Aliases (`*name`) with no anchor (`&name`) before them, which `toJS()` would throw on. */
-export function unresolvedAliases(document: Document): YamlProblem[] {
-  const problems: YamlProblem[] = [];
-  visit(document, {
-    Alias(_key, node) {
-      if (!isAlias(node) || node.resolve(document) !== undefined) return;
-      problems.push({
-        offset: node.range?.[0] ?? 0,
-        kind: 'yaml-alias',
-        message: `unknown YAML alias "*${node.source}": no anchor "&${node.source}" is defined before it`,
-      });
-    },
-  });
-  return problems;
 }
 
 /** Indentation errors point at the line's first column; the offending item starts after the spaces. */
@@ -69,28 +56,28 @@ interface CstNode {
   readonly end?: readonly { readonly type?: string }[];
 }
 
-/** The last quoted scalar or flow collection opened before `before` that is never closed. */
+/** The last quoted scalar or flow collection opened before `before` that is never closed.
+ *  Walks the parser's tokens without recursion (a broken file may nest deeply). */
 function findUnclosed(
-  source: string,
+  tokens: readonly CST.Token[],
   before: number,
 ): { offset: number; message: string } | undefined {
   let found: { offset: number; message: string } | undefined;
-  const walk = (node: unknown): void => {
-    if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) {
-      node.forEach(walk);
-      return;
+  const stack: unknown[] = [...tokens];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (!Array.isArray(node)) {
+      const token = node as CstNode;
+      const offset = token.offset ?? Number.POSITIVE_INFINITY;
+      if (offset <= before) {
+        const problem = unclosedProblem(token);
+        if (problem && (found === undefined || offset >= found.offset))
+          found = { offset, message: problem };
+      }
     }
-    const token = node as CstNode;
-    const offset = token.offset ?? Number.POSITIVE_INFINITY;
-    if (offset <= before) {
-      const problem = unclosedProblem(token);
-      if (problem && (found === undefined || offset >= found.offset))
-        found = { offset, message: problem };
-    }
-    for (const child of Object.values(node)) if (typeof child === 'object') walk(child);
-  };
-  for (const token of new Parser().parse(source)) walk(token);
+    for (const child of Object.values(node)) if (typeof child === 'object') stack.push(child);
+  }
   return found;
 }
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ToolboxDefinition } from '../definitions/types.js';
 import { isTaskflowError, TaskflowError } from '../errors.js';
-import type { TemplateRenderer } from '../templates/template-renderer.js';
+import { isSandboxRefusal, type TemplateRenderer } from '../templates/template-renderer.js';
 import { buildServerEnvironment } from '../toolbox/build-server-environment.js';
 import type { ResolvedToolbox } from '../toolbox/types.js';
 import type { RunnerInfo } from './runner-info.js';
@@ -72,7 +72,8 @@ export function resolveToolbox(
       return options.renderer.render(text, context, { templateName: definition.filePath });
     } catch (error) {
       if (!isTaskflowError(error)) throw error;
-      if (UNRENDERED_VALUE_POLICY[field] === 'leave-out') {
+      // A template reaching for JavaScript is an attack, not an unset value: never left out.
+      if (UNRENDERED_VALUE_POLICY[field] === 'leave-out' && !isSandboxRefusal(error)) {
         options.onWarning?.(
           `toolbox "${definition.ref}" starts without ${fieldPath}: ${error.message}`,
         );

@@ -108,6 +108,11 @@ export const manifestSchema = z.object({
   usage: usageSchema,
   /** Output id -> a short preview of its value. */
   outputs: z.record(z.string(), z.string()),
+  /**
+   * The highest journal `seq` written (and synced) before this manifest: a journal that
+   * ends earlier lost records (journal-coverage.ts). Absent in older sessions.
+   */
+  journalSeq: z.number().int().nonnegative().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

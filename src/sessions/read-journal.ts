@@ -21,6 +21,15 @@ export interface JournalContents {
   readonly warnings: readonly string[];
 }
 
+/** The contents of a journal that does not exist yet. */
+export const EMPTY_JOURNAL: JournalContents = {
+  records: [],
+  lastSeq: 0,
+  tornLines: 0,
+  validBytes: 0,
+  warnings: [],
+};
+
 /**
  * Reads a journal. A final line that is not newline-terminated or not JSON is a torn
  * write (crash mid-append) and is ignored; records of unknown types are skipped with a

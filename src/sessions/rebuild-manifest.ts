@@ -73,6 +73,7 @@ export function rebuildManifest(id: string, records: readonly JournalRecord[]): 
     tasks,
     usage: tasks.reduce((sum, task) => addUsage(sum, task.usage), ZERO_USAGE),
     outputs,
+    journalSeq: records.reduce((highest, record) => Math.max(highest, record.seq), 0),
   };
   if (start.modelConfig !== undefined) manifest.modelConfig = start.modelConfig;
   if (start.workingDirectory !== undefined) manifest.workingDirectory = start.workingDirectory;

@@ -211,14 +211,23 @@ export class SessionStore {
   /**
    * Deletes a session folder.
    *
-   * @throws TaskflowError 'session-locked' when a live process holds it, 'session' when unknown
+   * @throws TaskflowError 'session-locked' when a live process holds it, 'session' when
+   *   unknown, 'io' when it cannot be deleted
    */
   remove(idOrPrefix: string): void {
     const id = this.resolveId(idOrPrefix);
     const dir = path.join(this.root, id);
     // Taking the lock first means no live process is using the session while it goes.
-    acquireLock(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    const lock = acquireLock(dir);
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      lock.release();
+      throw new TaskflowError('io', `cannot remove session ${id}: ${errorMessage(error)}`, {
+        cause: error,
+        filePath: dir,
+      });
+    }
   }
 
   /**

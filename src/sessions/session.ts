@@ -56,7 +56,9 @@ export class Session {
 
   /**
    * Applies `mutator` to a copy of the manifest (mutate it in place or return a new one),
-   * stamps `updatedAt`, validates and writes it atomically.
+   * stamps `updatedAt` and `journalSeq`, validates and writes it atomically — after
+   * syncing the journal, so the manifest on disk never counts a record the journal on
+   * disk lacks (a journal shorter than its manifest was damaged; see journal-coverage.ts).
    *
    * @returns the manifest as written
    * @throws TaskflowError 'internal' when the result is invalid, 'io' when it cannot be written
@@ -65,6 +67,8 @@ export class Session {
     const draft = structuredClone(this.#manifest);
     const next = mutator(draft) ?? draft;
     next.updatedAt = new Date().toISOString();
+    next.journalSeq = this.journal.lastSeq;
+    this.journal.sync();
     writeManifest(this.dir, next);
     this.#manifest = next;
     return next;

@@ -11,7 +11,10 @@ import {
   type CompiledTemplateSource,
 } from './nunjucks-internals.js';
 import { rewriteCapturedExpression, rewriteTemplate } from './rewrite-template-ast.js';
+import { SANDBOXED_RUNTIME } from './sandboxed-runtime.js';
+import { forEachNode, isAstNode } from './template-ast-nodes.js';
 import { issueFromCompileError, type TemplateIssue } from './template-errors.js';
+import { sandboxIssues } from './template-sandbox-issues.js';
 
 export interface TemplateCompileOptions {
   /** Path reported by errors raised while rendering this template; undefined for none. */
@@ -31,7 +34,7 @@ const REFERENCE_NODES = new Set(['Include', 'Import', 'FromImport', 'Extends']);
 export function compileTemplate(text: string, options: TemplateCompileOptions): CompileOutcome {
   const parsed = parse(text);
   if ('issues' in parsed) return parsed;
-  const issues = unknownNameIssues(parsed.ast, options);
+  const issues = [...unknownNameIssues(parsed.ast, options), ...sandboxIssues(parsed.ast)];
   if (issues.length > 0) return { issues };
   rewriteTemplate(parsed.ast, { strict: options.strict, filePath: options.filePath ?? '' });
   return compile(parsed.ast, text, options.filePath);
@@ -86,7 +89,10 @@ function compileExpressionText(text: string, options: TemplateCompileOptions): C
   if ('issues' in parsed) return parsed;
   const single = singleExpression(parsed.ast);
   if ('issue' in single) return { issues: [single.issue] };
-  const issues = unknownNameIssues(single.expression, options);
+  const issues = [
+    ...unknownNameIssues(single.expression, options),
+    ...sandboxIssues(single.expression),
+  ];
   if (issues.length > 0) return { issues };
   const capture = rewriteCapturedExpression(single.expression, {
     strict: options.strict,
@@ -106,7 +112,7 @@ function parse(text: string): { ast: AstNode } | { issues: readonly TemplateIssu
 
 function compile(ast: AstNode, text: string, filePath: string | undefined): CompileOutcome {
   try {
-    return { source: compileAst(ast, filePath) };
+    return { source: compileAst(ast, filePath, SANDBOXED_RUNTIME) };
   } catch (error) {
     return { issues: [issueFromCompileError(error, text)] };
   }
@@ -153,26 +159,6 @@ function unknownNameIssues(root: AstNode, options: TemplateCompileOptions): Temp
   return issues;
 }
 
-/** Depth-first walk over the tree, including `body` (set blocks keep it outside `fields`). */
-function forEachNode(node: AstNode, visit: (node: AstNode) => void): void {
-  visit(node);
-  const keys = node.fields.includes('body') ? node.fields : [...node.fields, 'body'];
-  for (const key of keys) {
-    const value = node[key];
-    for (const child of Array.isArray(value) ? (value as unknown[]) : [value]) {
-      if (isAstNode(child)) forEachNode(child, visit);
-    }
-  }
-}
-
 function nodeArray(value: unknown): AstNode[] {
   return Array.isArray(value) ? (value as unknown[]).filter(isAstNode) : [];
-}
-
-function isAstNode(value: unknown): value is AstNode {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { typename?: unknown }).typename === 'string'
-  );
 }

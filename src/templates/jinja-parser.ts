@@ -17,6 +17,10 @@
  * - Python slices `value[start:stop:step]` become a call of the slice helper.
  * - A test takes one argument without parentheses (`x is divisibleby 3`, `x is in list`),
  *   and `none`, `true`, `false` are test names.
+ * - A name is an identifier, as in Jinja2. nunjucks' lexer takes anything up to a delimiter
+ *   as a name (`a"b`, `` a`b ``) and its compiler copies names into the generated JavaScript
+ *   unescaped, so any other name could inject code. Names starting `__taskflow` are the
+ *   runtime helpers' (rewrite-template-ast.ts) and are refused too.
  */
 import {
   astNodes,
@@ -52,6 +56,10 @@ const TOKEN = {
   string: 'string',
 } as const;
 
+/** A Jinja2 (Python) identifier. */
+const IDENTIFIER = /^[\p{ID_Start}_][\p{ID_Continue}]*$/u;
+const RESERVED_PREFIX = '__taskflow';
+
 /** Tokens accepted as a member name after a dot: nunjucks lexes `true`, `none`, `null`, `0`
  *  as literals, Jinja2 reads them as names (or an index for digits). */
 const MEMBER_NAME_TOKENS = new Set<string>([TOKEN.symbol, TOKEN.boolean, TOKEN.none, TOKEN.int]);
@@ -83,6 +91,7 @@ function adjustTokens(parser: NunjucksParser): void {
   const next = (): NunjucksToken | null => {
     const start = tokenizer.index;
     let token = withExponent(tokenizer, nextToken(), start);
+    if (token?.type === TOKEN.symbol) checkName(parser, token);
     if (token?.type === TOKEN.string)
       token = {
         ...token,
@@ -108,6 +117,17 @@ function adjustTokens(parser: NunjucksParser): void {
     return kept === '' ? next() : { ...token, value: kept };
   };
   tokenizer.nextToken = next;
+}
+
+function checkName(parser: NunjucksParser, token: NunjucksToken): void {
+  if (!IDENTIFIER.test(token.value))
+    parser.fail(`invalid name "${token.value}"`, token.lineno, token.colno);
+  if (token.value.startsWith(RESERVED_PREFIX))
+    parser.fail(
+      `"${token.value}" is reserved: names starting "${RESERVED_PREFIX}" belong to taskflow`,
+      token.lineno,
+      token.colno,
+    );
 }
 
 /** A number with an exponent (`1e-5`, `2.5E3`), which nunjucks' lexer splits into pieces. */

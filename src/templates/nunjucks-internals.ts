@@ -46,10 +46,27 @@ interface NunjucksInternals {
     Compiler: new (templateName: string | undefined, throwOnUndefined: boolean) => NunjucksCompiler;
   };
   lib: { TemplateError: new (message: string, lineno?: number, colno?: number) => Error };
-  runtime: {
-    SafeString: new (value: string) => object;
-    memberLookup(target: unknown, key: unknown): unknown;
-  };
+  runtime: NunjucksRuntime;
+}
+
+/** nunjucks' runtime module: what compiled template code calls as `runtime.<name>`. */
+export interface NunjucksRuntime {
+  SafeString: new (value: string) => object;
+  memberLookup(target: unknown, key: unknown): unknown;
+  makeMacro(...args: unknown[]): (...args: unknown[]) => unknown;
+  [name: string]: unknown;
+}
+
+/** nunjucks' scope of template variables (`{% set %}`, loop variables, macro arguments). */
+export interface NunjucksFrame {
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly parent: NunjucksFrame | null;
+}
+
+/** nunjucks' render context: the variables passed to render, and the environment's globals. */
+export interface NunjucksContext {
+  readonly ctx: Readonly<Record<string, unknown>>;
+  readonly env: { readonly globals: Readonly<Record<string, unknown>> };
 }
 
 /** A token of nunjucks' lexer; `type` is one of its TOKEN_* strings ('symbol', 'left-bracket'...). */
@@ -97,6 +114,8 @@ export interface NunjucksParser {
 interface NunjucksCompiler {
   compile(node: AstNode): void;
   getCode(): string;
+  /** Source-like name of a callee, which the compiler copies into a JS string literal. */
+  _getNodeName(node: AstNode): string;
 }
 
 interface NunjucksTransformer {
@@ -107,6 +126,9 @@ const internals = nunjucks as unknown as NunjucksInternals;
 
 /** The node classes used to build replacement nodes and to search the tree. */
 export const astNodes = internals.nodes;
+
+/** nunjucks' own runtime (compiled templates get a sandboxed copy, see sandboxed-runtime.ts). */
+export const nunjucksRuntime: Readonly<NunjucksRuntime> = internals.runtime;
 
 /** The compiled form nunjucks accepts in place of source text (as the precompiler produces). */
 export interface CompiledTemplateSource {
@@ -128,17 +150,55 @@ export function createParser(source: string): NunjucksParser {
 
 let transformer: NunjucksTransformer | undefined;
 
-/** Compile an AST (after our rewrites) to the code object nunjucks' Template accepts. */
-export function compileAst(ast: AstNode, templateName: string | undefined): CompiledTemplateSource {
+/**
+ * Compile an AST (after our rewrites) to the code object nunjucks' Template accepts. It
+ * runs with `runtime` in place of the runtime nunjucks passes it, so every member read,
+ * name lookup, call and macro of the compiled code goes through `runtime`.
+ */
+export function compileAst(
+  ast: AstNode,
+  templateName: string | undefined,
+  runtime: Readonly<NunjucksRuntime>,
+): CompiledTemplateSource {
   // The transformer (block `super()` lifting, async conversion) is not exported by the
   // package index; it is already loaded by nunjucks' compiler, so this require is free.
   transformer ??= createRequire(import.meta.url)('nunjucks/src/transformer') as NunjucksTransformer;
   const compiler = new internals.compiler.Compiler(templateName, false);
+  // nunjucks copies callee names into a JS string escaping only `"`; a name with a
+  // backslash (from a string literal key) would end that string early.
+  const nodeName = compiler._getNodeName.bind(compiler);
+  compiler._getNodeName = (node) => nodeName(node).replace(/[\\"\p{Cc}\u2028\u2029]/gu, '?');
   compiler.compile(transformer.transform(ast, [], templateName));
   // Same evaluation nunjucks itself performs on compiled template code.
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const templateFactory = new Function(compiler.getCode()) as () => Record<string, unknown>;
-  return { type: 'code', obj: templateFactory() };
+  return { type: 'code', obj: withRuntime(templateFactory(), runtime) };
+}
+
+type RenderFunction = (
+  environment: unknown,
+  context: unknown,
+  frame: unknown,
+  runtime: unknown,
+  callback: unknown,
+) => unknown;
+
+/**
+ * The compiled code with its root render function bound to `runtime`. nunjucks enters a
+ * template only through `root` (render, import, include, extends); blocks are called by
+ * compiled code, which passes its own runtime on (and `super()` finds a block by identity,
+ * so block functions stay as they are).
+ */
+function withRuntime(
+  code: Record<string, unknown>,
+  runtime: Readonly<NunjucksRuntime>,
+): Record<string, unknown> {
+  const root = code['root'] as RenderFunction;
+  return {
+    ...code,
+    root: (environment: unknown, context: unknown, frame: unknown, _: unknown, callback: unknown) =>
+      root(environment, context, frame, runtime, callback),
+  };
 }
 
 /** Wrap a compiled source as a nunjucks Template bound to an environment. */
@@ -181,11 +241,6 @@ export interface NunjucksTemplateError extends Error {
 
 export function isNunjucksTemplateError(error: unknown): error is NunjucksTemplateError {
   return error instanceof internals.lib.TemplateError;
-}
-
-/** nunjucks' own `target[key]` (what a compiled lookup calls). */
-export function nunjucksMemberLookup(target: unknown, key: unknown): unknown {
-  return internals.runtime.memberLookup(target, key);
 }
 
 /** Text marked safe by nunjucks (macro output, `safe` filter): a String-like object. */

@@ -4,6 +4,8 @@
  * `{{ }}` and `~` prints values as Python does, conditions use Jinja truthiness, `x in y`
  * uses Python equality, `value.method(...)` calls the Python method of the value's type,
  * and `env()`, `{% include %}`, method calls and slices carry their source position.
+ * Member reads and calls go through the sandbox helpers (template-sandbox.ts) with their
+ * position; sandboxed-runtime.ts guards whatever this rewrite leaves to nunjucks.
  *
  * The walk is a whitelist: only positions known to hold expressions are rewritten, so a
  * node type this file does not know keeps plain nunjucks behaviour instead of breaking.
@@ -41,6 +43,8 @@ export const HELPER_NAMES = {
   loop: '__taskflow_loop',
   concat: '__taskflow_concat',
   contains: '__taskflow_in',
+  callable: '__taskflow_callable',
+  dict: '__taskflow_dict',
 } as const;
 
 /** Tests and filters whose first operand may be undefined without an error (as in Jinja). */
@@ -117,12 +121,26 @@ class AstRewriter {
         }
         this.statement(optionalField(node, 'default'));
         return;
-      case 'Capture':
       case 'Macro':
       case 'Caller':
+        // Default values of arguments (`{% macro m(a=expression) %}`); as in Jinja2, an
+        // undefined default is an error only where it is used.
+        for (const argument of children(field(node, 'args')))
+          if (argument.typename === 'KeywordArgs') this.expression(argument, false);
+        this.statement(optionalField(node, 'body'));
+        return;
+      case 'Capture':
       case 'Block':
         this.statement(optionalField(node, 'body'));
         return;
+      case 'Import':
+      case 'FromImport':
+      case 'Extends': {
+        const template = field(node, 'template');
+        if (template.typename !== 'Literal')
+          node['template'] = this.expression(template, this.options.strict);
+        return;
+      }
       case 'Include': {
         const template = field(node, 'template');
         // `ignore missing` is left to nunjucks: the loader answers "not found" for it.
@@ -152,16 +170,17 @@ class AstRewriter {
         return strict ? this.checked(node, String(node['value']), node) : node;
       case 'LookupVal': {
         const label = describeExpression(node);
-        const target = this.expression(field(node, 'target'), strict);
+        const target = field(node, 'target');
+        const targetLabel = describeExpression(target) ?? 'value';
         const key = field(node, 'val');
-        let lookup = node;
-        if (key.typename === 'Literal' && typeof key['value'] === 'string') {
-          node['target'] = target;
-        } else {
-          // A computed or numeric index: Python's negative indices need the item helper.
-          const index = key.typename === 'Literal' ? key : this.expression(key, strict);
-          lookup = helperCall(HELPER_NAMES.item, node, [target, index]);
-        }
+        const site = this.site(startOf(key));
+        // Python's negative indices and the sandbox's rules: the item helper, with its site.
+        const lookup = helperCall(HELPER_NAMES.item, node, [
+          this.expression(target, strict),
+          key.typename === 'Literal' ? key : this.expression(key, strict),
+          literal(key, targetLabel),
+          ...site,
+        ]);
         return strict ? this.checked(lookup, label ?? 'value', startOf(node)) : lookup;
       }
       case 'Group': {
@@ -177,7 +196,7 @@ class AstRewriter {
       case 'KeywordArgs':
         for (const pair of children(node))
           pair['value'] = this.expression(field(pair, 'value'), strict);
-        return node;
+        return node.typename === 'Dict' ? this.dict(node) : node;
       case 'Or':
         // Python's `a or b` is `a if a else b` under Python truthiness; feeding JS `||` a
         // value that is `false` exactly when Jinja finds it falsy gives the same result.
@@ -309,8 +328,33 @@ class AstRewriter {
         ...children(args),
       ]);
     }
-    node['name'] = this.expression(name, strict);
+    // Any other callee (`f(...)`, `(x)(...)`) must be one of the template's own functions.
+    const label = describeExpression(name) ?? 'value';
+    const site = this.site(startOf(name));
+    node['name'] = helperCall(HELPER_NAMES.callable, name, [
+      this.expression(name, strict),
+      literal(name, label),
+      ...site,
+    ]);
     return node;
+  }
+
+  /** A dict literal with a `"__proto__"` key: built by a helper, since a JS object literal
+   *  would take it as the prototype instead of a key. */
+  private dict(node: AstNode): AstNode {
+    const pairs = children(node);
+    const isProtoKey = (pair: AstNode) => field(pair, 'key')['value'] === '__proto__';
+    if (!pairs.some((pair) => field(pair, 'key').typename === 'Literal' && isProtoKey(pair)))
+      return node;
+    return helperCall(
+      HELPER_NAMES.dict,
+      node,
+      pairs.flatMap((pair) => {
+        const key = field(pair, 'key');
+        const name = key.typename === 'Symbol' ? literal(key, String(key['value'])) : key;
+        return [name, field(pair, 'value')];
+      }),
+    );
   }
 
   private filter(node: AstNode, strict: boolean): AstNode {

@@ -105,3 +105,23 @@ export function children(node: AstNode): AstNode[] {
 export function asNodes(value: unknown): AstNode[] {
   return Array.isArray(value) ? (value as AstNode[]) : [];
 }
+
+/** Depth-first walk over the tree, including `body` (set blocks keep it outside `fields`). */
+export function forEachNode(node: AstNode, visit: (node: AstNode) => void): void {
+  visit(node);
+  const keys = node.fields.includes('body') ? node.fields : [...node.fields, 'body'];
+  for (const key of keys) {
+    const value = node[key];
+    for (const child of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (isAstNode(child)) forEachNode(child, visit);
+    }
+  }
+}
+
+export function isAstNode(value: unknown): value is AstNode {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { typename?: unknown }).typename === 'string'
+  );
+}

@@ -2,7 +2,9 @@
  * The template engine of taskflow: nunjucks configured to behave like seclab's Jinja2
  * Environment (StrictUndefined, no autoescape, trim_blocks, lstrip_blocks, no trailing
  * newline, Python printing of values, Python methods, slices, Jinja2's filters), with
- * `env()` and `{% include 'dotted.name' %}` served by `resolvePrompt`.
+ * `env()` and `{% include 'dotted.name' %}` served by `resolvePrompt`. Templates are
+ * sandboxed (template-sandbox.ts): they read data and call their own functions, never
+ * other JavaScript.
  */
 import nunjucks from 'nunjucks';
 import { TaskflowError } from '../errors.js';
@@ -18,9 +20,11 @@ import { createCompiledLoader, createTemplate } from './nunjucks-internals.js';
 import { HELPER_NAMES } from './rewrite-template-ast.js';
 import { errorFromIssues, errorFromRenderFailure, type TemplateIssue } from './template-errors.js';
 import { createTemplateRuntime, type CaptureSlot } from './template-runtime.js';
+import { trustEnvironmentGlobals } from './sandboxed-runtime.js';
 
 export { isTruthy } from './is-truthy.js';
 export type { TemplateIssue } from './template-errors.js';
+export { isSandboxRefusal } from './template-sandbox.js';
 
 export interface TemplateRendererOptions {
   /** Environment variables visible to env(); never process.env directly. */
@@ -91,6 +95,7 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
     dev: true,
   });
   for (const [name, value] of Object.entries(runtime.globals)) environment.addGlobal(name, value);
+  trustEnvironmentGlobals(environment);
   for (const [name, filter] of Object.entries(runtime.filters)) environment.addFilter(name, filter);
   // @types/nunjucks leaves out addTest, which nunjucks has.
   const withTests = environment as unknown as { addTest(name: string, test: unknown): void };

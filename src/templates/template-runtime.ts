@@ -11,9 +11,15 @@ import { isTruthy } from './is-truthy.js';
 import { pythonTypeName } from './percent-format.js';
 import { callPythonMethod, methodOwner, pythonSlice } from './python-methods.js';
 import { arithmetic, compareChain, contains } from './python-operators.js';
-import { nunjucksMemberLookup } from './nunjucks-internals.js';
 import { pythonStr, tagSequence } from './python-repr.js';
 import { HELPER_NAMES } from './rewrite-template-ast.js';
+import {
+  FORBIDDEN_MEMBERS,
+  TemplateSandboxError,
+  checkCallable,
+  isTrustedFunction,
+  readMember,
+} from './template-sandbox.js';
 
 export interface TemplateRuntimeOptions {
   readonly environment: Readonly<Record<string, string | undefined>>;
@@ -116,7 +122,22 @@ export function createTemplateRuntime(options: TemplateRuntimeOptions): Template
       return '';
     },
     [HELPER_NAMES.method]: callMethod,
-    [HELPER_NAMES.item]: itemOf,
+    [HELPER_NAMES.item]: (
+      target: unknown,
+      key: unknown,
+      label: string,
+      filePath: string,
+      line: number,
+      column: number,
+    ) => atSite({ filePath, line, column }, () => readMember(target, key, label)),
+    [HELPER_NAMES.callable]: (
+      callee: unknown,
+      label: string,
+      filePath: string,
+      line: number,
+      column: number,
+    ) => atSite({ filePath, line, column }, () => checkCallable(callee, label)),
+    [HELPER_NAMES.dict]: dictOf,
     [HELPER_NAMES.tuple]: (...items: unknown[]) => tagSequence(items, 'tuple'),
     [HELPER_NAMES.loop]: loopItems,
     [HELPER_NAMES.compare]: compareChain,
@@ -164,23 +185,33 @@ function callMethod(
   const site = { filePath, line, column };
   if (typeof target === 'object' && target !== null && Object.hasOwn(target, name)) {
     const own = (target as Record<string, unknown>)[name];
-    if (typeof own === 'function')
+    if (isTrustedFunction(own))
       return (own as (...values: unknown[]) => unknown).apply(target, args);
   }
   const { positional, keywords } = splitArguments(args);
   const call = atSite(site, () => callPythonMethod(target, name, positional, keywords));
   if (call) return call.value;
   const type = target === undefined ? 'undefined' : pythonTypeName(target);
-  throw templateError(`${label} (${type}) has no method "${name}"`, site);
+  const message = `${label} (${type}) has no method "${name}"`;
+  // Asking for a JavaScript internal is a sandbox refusal, whatever the method table says.
+  if (FORBIDDEN_MEMBERS.has(name) || typeof target === 'function')
+    throw new TemplateSandboxError(message, siteFields(site));
+  throw templateError(message, site);
 }
 
-/** `target[key]`: integer keys index str and list as Python does (negative from the end,
- *  characters by code point); anything else is nunjucks' own lookup. */
-function itemOf(target: unknown, key: unknown): unknown {
-  if (typeof key !== 'number' || !Number.isInteger(key)) return nunjucksMemberLookup(target, key);
-  if (Array.isArray(target)) return key < 0 ? target.at(key) : (target[key] as unknown);
-  if (methodOwner(target) === 'str') return [...String(target)].at(key);
-  return nunjucksMemberLookup(target, key);
+/** A dict literal from `key, value, ...` pairs; every key is an own data property, even
+ *  `__proto__`. */
+function dictOf(...pairs: unknown[]): Record<string, unknown> {
+  const dict: Record<string, unknown> = {};
+  for (let index = 0; index + 1 < pairs.length; index += 2) {
+    Object.defineProperty(dict, String(pairs[index]), {
+      value: pairs[index + 1],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return dict;
 }
 
 /** What `{% for x in value %}` walks: a dict's keys, a string's characters, else the value. */

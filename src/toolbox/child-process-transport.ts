@@ -61,10 +61,18 @@ export class ChildProcessTransport implements Transport {
     return Promise.resolve();
   }
 
-  /** Resolves once the message is handed to the OS (respects pipe backpressure). */
+  /** False when `send` would fail without writing anything (server gone, stdin ended). */
+  get writable(): boolean {
+    return !this.#closed && this.#serverProcess.child.stdin.writable;
+  }
+
+  /**
+   * Hands the message to the pipe before returning (when `writable`); resolves once it is
+   * handed to the OS (respects pipe backpressure).
+   */
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.#serverProcess.child.stdin;
-    if (this.#closed || !stdin.writable) {
+    if (!this.writable) {
       const exit = this.#serverProcess.describeExit();
       return Promise.reject(new Error(`toolbox process is not running${exit ? `: ${exit}` : ''}`));
     }

@@ -12,6 +12,12 @@ export {
   type ResilientConnectionOptions,
 } from './resilient-toolbox-connection.js';
 export { isRerunnable } from './tool-failure-messages.js';
+export {
+  GracefulStop,
+  startGracefulStop,
+  TOOL_CALL_GRACE_MS,
+  toolCallGraceOf,
+} from './graceful-stop.js';
 export { DEFAULT_CLOSE_GRACE_MS } from './launch-server-process.js';
 // The CLI's 'exit' handler should import this from './process-registry.js' directly: that
 // module loads no MCP SDK code.

@@ -5,7 +5,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 import { DEFAULT_CLOSE_GRACE_MS } from './launch-server-process.js';
 import type { ServerProcess } from './launch-server-process.js';
@@ -13,6 +13,8 @@ import { settleWithin } from './settle-within.js';
 import { toolResultToText } from './tool-result-to-text.js';
 import { ChildProcessTransport } from './child-process-transport.js';
 import { resultTooLargeError, resultTooLargeOf } from './result-too-large.js';
+import { toolCallGraceOf } from './graceful-stop.js';
+import { observeSends } from './observe-sends.js';
 import type {
   CloseOptions,
   ResolvedToolbox,
@@ -47,6 +49,11 @@ export class McpToolboxConnection implements ToolboxConnection {
   #closeRequested = false;
   /** Set when the connection dropped without us closing it. */
   #lost = false;
+  /**
+   * Calls not yet handed to the transport, by the arguments object each one sends (a fresh
+   * object per call, so its identity names the call in the outgoing message).
+   */
+  readonly #awaitingSend = new Map<object, () => void>();
 
   constructor(parts: McpToolboxConnectionParts) {
     this.name = parts.toolbox.name;
@@ -67,6 +74,7 @@ export class McpToolboxConnection implements ToolboxConnection {
       // The server died: stop what is left of its group now, not at task end.
       if (this.#serverProcess?.exit !== undefined) void this.#serverProcess.terminate();
     };
+    observeSends(parts.transport, (message) => this.#noticeSent(message));
     // The server may have died between tools/list and here.
     if (parts.transport instanceof ChildProcessTransport && parts.transport.closed) {
       this.#lost = true;
@@ -116,19 +124,37 @@ export class McpToolboxConnection implements ToolboxConnection {
       );
     }
     const timeoutMs = options.timeoutMs ?? this.#toolbox.timeoutMs;
+    const sentArgs = { ...args };
+    let sent = false;
+    const markSent = (): void => {
+      if (sent) return;
+      sent = true;
+      options.onSent?.();
+    };
+    this.#awaitingSend.set(sentArgs, markSent);
     // A per-call controller: the SDK never removes its abort listener, so a long-lived
     // task signal handed over directly would collect one per call.
     const controller = new AbortController();
-    const forwardAbort = (): void => controller.abort(signal?.reason);
+    const settled = new AbortController();
+    const forwardAbort = (): void => {
+      const abort = (): void => controller.abort(signal?.reason);
+      // A graceful stop lets a call that reached its server finish within the grace; one
+      // still unsent is cancelled at once (it is not started, so resume runs it).
+      const graceOver = sent ? toolCallGraceOf(signal?.reason) : undefined;
+      if (graceOver === undefined || graceOver.aborted) abort();
+      else graceOver.addEventListener('abort', abort, { once: true, signal: settled.signal });
+    };
     signal?.addEventListener('abort', forwardAbort, { once: true });
     try {
-      const result = await this.#client.callTool({ name: tool, arguments: args }, undefined, {
+      const result = await this.#client.callTool({ name: tool, arguments: sentArgs }, undefined, {
         signal: controller.signal,
         timeout: timeoutMs,
         resetTimeoutOnProgress: true,
         // Also makes the SDK send a progressToken, without which no progress can arrive.
         onprogress: (progress) => options.onProgress?.(progress),
       });
+      // An answer proves the call was sent, should its send have gone unnoticed.
+      markSent();
       return {
         text: toolResultToText(result),
         isError: result.isError === true,
@@ -138,8 +164,11 @@ export class McpToolboxConnection implements ToolboxConnection {
         raw: result,
       };
     } catch (error) {
-      return this.#classifyCallError(tool, error, timeoutMs, signal);
+      // Cancelled only once the abort reached the call: an answer within a stop's grace counts.
+      return this.#classifyCallError(tool, error, timeoutMs, controller.signal);
     } finally {
+      this.#awaitingSend.delete(sentArgs);
+      settled.abort();
       signal?.removeEventListener('abort', forwardAbort);
     }
   }
@@ -166,6 +195,16 @@ export class McpToolboxConnection implements ToolboxConnection {
     }
     await this.#client.close().catch(() => undefined);
     await this.#serverProcess?.terminate(graceMs);
+  }
+
+  /** A `tools/call` request was handed to the transport: the call it belongs to is started. */
+  #noticeSent(message: JSONRPCMessage): void {
+    if (!('method' in message) || message.method !== 'tools/call') return;
+    const sentArgs = (message.params as { arguments?: unknown } | undefined)?.arguments;
+    if (typeof sentArgs !== 'object' || sentArgs === null) return;
+    const markSent = this.#awaitingSend.get(sentArgs);
+    this.#awaitingSend.delete(sentArgs);
+    markSent?.();
   }
 
   #classifyCallError(

@@ -65,7 +65,17 @@ export interface ToolProgress {
 }
 
 export interface ToolCallOptions {
+  /**
+   * Cancels the call. A call already sent is cancelled at once, except when the reason is a
+   * `GracefulStop`: then it may still finish until the stop's grace is over.
+   */
   signal?: AbortSignal;
+  /**
+   * Called synchronously once the request was handed to the server's transport (again for a
+   * re-execution). A call cancelled or failed before that never reached the server. Must not
+   * throw.
+   */
+  onSent?: () => void;
   /** Defaults to the toolbox `timeoutMs`. */
   timeoutMs?: number;
   onProgress?: (progress: ToolProgress) => void;
@@ -110,7 +120,8 @@ export interface ToolboxConnection extends AsyncDisposable {
    *   request is cancelled with `notifications/cancelled`); message "tool timed out after N s ..."
    * @throws TaskflowError 'toolbox-closed' when the server exits or the connection drops
    *   during the call (outcome unknown), or the connection was already closed
-   * @throws TaskflowError 'cancelled' when `signal` aborts
+   * @throws TaskflowError 'cancelled' when `signal` aborts (for a call already sent under a
+   *   `GracefulStop`: when the grace ends before the answer)
    * @throws TaskflowError 'task-failed' / 'toolbox-start' (resilient connections only) when
    *   the server cannot be kept running: the task must fail
    */

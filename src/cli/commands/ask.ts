@@ -13,7 +13,7 @@ import { checkRunningFlags } from '../check-flags.js';
 import { modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { parseGlobalFlags } from '../parse-globals.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForInterrupt } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { startRunningCommand } from '../running-command.js';
@@ -144,9 +144,10 @@ export async function askCommand(
     return EXIT.ok;
   } catch (error) {
     reporter.close();
-    if (interrupt.interruptedBy() !== undefined) {
+    const interruptedBy = interrupt.interruptedBy();
+    if (interruptedBy !== undefined) {
       context.stderr.write('taskflow: interrupted\n');
-      return EXIT.interrupted;
+      return exitCodeForInterrupt(interruptedBy);
     }
     reportError(error, command.stderr, context.debug);
     logger.warn(

@@ -5,6 +5,8 @@ import { TaskflowError } from '../../errors.js';
 import type { Manifest } from '../../sessions/manifest.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { ignoredWordsWarning } from '../compat-argv.js';
+import { checkRunningFlags } from '../check-flags.js';
+import { checkModelTargets, modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { checkResumeEdits, syncTaskEntries } from '../resume-edits.js';
 import { executeRun } from '../execute-run.js';
@@ -95,6 +97,7 @@ export async function resumeCommand(
       'resume cannot change globals (-g): a resumed run is the same run; start a new one with taskflow run',
     );
   }
+  const flags = checkRunningFlags(context, options, { sessions: true });
   const store = new SessionStore(sessionRoot(context, options.sessionDir));
   const session = store.open(id);
   let handedOver = false;
@@ -121,6 +124,15 @@ export async function resumeCommand(
     const loader = createLoader(runContext, [...options.path, ...(manifest.searchPaths ?? [])]);
     const checked = checkResumeEdits(session, loader, options.force ?? false);
     const { loaded } = checked;
+    const unfinished = new Set(
+      loaded.tasks
+        .map((task) => task.index)
+        .filter((index) => {
+          const status = manifest.tasks.find((entry) => entry.index === index)?.status;
+          return status !== 'succeeded' && status !== 'skipped';
+        }),
+    );
+    checkModelTargets(loaded, modelEnvironment(runContext.environment, flags.replay), unfinished);
     if (checked.fingerprint) {
       const fingerprint = checked.fingerprint;
       // The resumed run is the session from now on: later resumes compare against it.
@@ -140,9 +152,7 @@ export async function resumeCommand(
       globals: manifest.globals,
       resumed: true,
       headless: options.headless ?? false,
-      ...(options.output !== undefined && { output: options.output }),
-      ...(options.record !== undefined && { record: options.record }),
-      ...(options.replay !== undefined && { replay: options.replay }),
+      ...flags,
       ...(checked.taskGranularity && { taskGranularity: true }),
       warnings: [
         ...location.warnings,

@@ -3,6 +3,8 @@ import { formatIssue } from '../../definitions/issues.js';
 import { loadTaskflow } from '../../definitions/load-taskflow.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { ignoredWordsWarning } from '../compat-argv.js';
+import { checkRunningFlags } from '../check-flags.js';
+import { checkModelTargets, modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { sessionFingerprint } from '../session-fingerprint.js';
 import { executeRun } from '../execute-run.js';
@@ -34,12 +36,14 @@ export async function runCommand(
   reference: string,
   options: RunOptions,
 ): Promise<number> {
+  const flags = checkRunningFlags(context, options, { sessions: true });
   const overrides = parseGlobalFlags(options.global);
   const loader = createLoader(context, options.path);
   const loaded = loadTaskflow(loader, reference, {
     ...(options.modelConfig && { modelConfigOverride: options.modelConfig }),
     strict: options.strict ?? false,
   });
+  checkModelTargets(loaded, modelEnvironment(context.environment, flags.replay));
   const globals = applyGlobalOverrides(loaded.taskflow.globals, overrides);
   const modelConfig = options.modelConfig ?? loaded.taskflow.modelConfig;
   const session = new SessionStore(sessionRoot(context, options.sessionDir)).create({
@@ -62,9 +66,7 @@ export async function runCommand(
     globals,
     resumed: false,
     headless: options.headless ?? false,
-    ...(options.output !== undefined && { output: options.output }),
-    ...(options.record !== undefined && { record: options.record }),
-    ...(options.replay !== undefined && { replay: options.replay }),
+    ...flags,
     warnings: [
       ...optional(ignoredWordsWarning('-t', options.ignoredWords ?? [])),
       ...loader.issues.warnings.map((issue) => formatIssue(issue, context.workingDirectory)),

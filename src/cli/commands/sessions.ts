@@ -1,16 +1,18 @@
 import { formatDuration } from '../../definitions/duration.js';
+import { isTaskflowError } from '../../errors.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
-import { sessionRoot } from '../session-root.js';
+import { checkSessionRoot } from '../check-flags.js';
 
 interface SessionsOptions {
   readonly sessionDir?: string;
   readonly json?: boolean;
 }
 
-const store = (context: RuntimeContext, options: SessionsOptions) =>
-  new SessionStore(sessionRoot(context, options.sessionDir));
+/** The store of a sessions command; a file where its folder should be is an error naming it. */
+const store = (context: RuntimeContext, options: SessionsOptions, write = false) =>
+  new SessionStore(checkSessionRoot(context, options.sessionDir, { write }));
 
 /**
  * A `running` session whose lock no live process holds was killed: say so, since its
@@ -103,15 +105,39 @@ export function sessionsShowCommand(
   return EXIT.ok;
 }
 
-/** `taskflow sessions rm <id>`. */
+/**
+ * `taskflow sessions rm <id>...`: every id (or unique prefix) is resolved first; the
+ * sessions found are removed even when another id is unknown, ambiguous or in use (as
+ * rm(1) does), and each failure is one error line naming its id. Exit 1 when any failed.
+ */
 export function sessionsRemoveCommand(
   context: RuntimeContext,
-  id: string,
+  ids: readonly string[],
   options: SessionsOptions,
 ): number {
-  const sessions = store(context, options);
-  const resolved = sessions.resolveId(id);
-  sessions.remove(resolved);
-  context.stdout.write(`removed session ${resolved}\n`);
-  return EXIT.ok;
+  const sessions = store(context, options, true);
+  const fail = (error: unknown) => {
+    if (!isTaskflowError(error)) throw error;
+    context.stderr.write(`taskflow: ${error.message}\n`);
+  };
+  const resolved = new Set<string>();
+  let failed = 0;
+  for (const id of ids) {
+    try {
+      resolved.add(sessions.resolveId(id));
+    } catch (error) {
+      fail(error);
+      failed++;
+    }
+  }
+  for (const id of resolved) {
+    try {
+      sessions.remove(id);
+      context.stdout.write(`removed session ${id}\n`);
+    } catch (error) {
+      fail(error);
+      failed++;
+    }
+  }
+  return failed > 0 ? EXIT.failed : EXIT.ok;
 }
