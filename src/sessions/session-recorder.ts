@@ -162,8 +162,8 @@ export class SessionRecorder implements RunRecorder {
         return journal.durable();
       },
       toolIntent: (intent) => {
-        // Durable before the call leaves: an intent lost to a crash would let a resume run a
-        // non-idempotent tool a second time instead of reporting its outcome as unknown.
+        // Called the moment the request was handed to the server's transport (never before,
+        // so an unsent call is re-run on resume): written synchronously, fsynced after.
         journal.append(
           redact({
             type: 'tool-intent',
