@@ -171,7 +171,7 @@ class AstRewriter {
       case 'LookupVal': {
         const label = describeExpression(node);
         const target = field(node, 'target');
-        const targetLabel = describeExpression(target) ?? 'value';
+        const targetLabel = describeExpression(target) ?? '';
         const key = field(node, 'val');
         const site = this.site(startOf(key));
         // Python's negative indices and the sandbox's rules: the item helper, with its site.
