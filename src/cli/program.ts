@@ -183,15 +183,14 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       .option(
         '--status <status>',
         'only sessions with this status, repeatable or comma-separated (default succeeded): succeeded, failed, stopped, interrupted, running, unreadable; finished = every ended run; all',
-        collect,
-        [],
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
       )
       .option('--dry-run', 'print what would be deleted, delete nothing'),
   ).action(
     async (options: {
       sessionDir?: string;
       olderThan?: string;
-      status: string[];
+      status?: string[];
       dryRun?: boolean;
     }) => {
       const { sessionsPruneCommand } = await import('./commands/sessions-prune.js');

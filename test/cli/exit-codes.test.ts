@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT, exitCodeFor } from '../../src/cli/exit-codes.js';
+import { EXIT, exitCodeFor, exitCodeForInterrupt } from '../../src/cli/exit-codes.js';
 import type { ErrorCode } from '../../src/errors.js';
 
 /** cli.md "Exit codes"; a Record so a new error code fails to compile until it is listed. */
@@ -40,7 +40,14 @@ describe('exit codes', () => {
       stopped: 75,
       config: 78,
       interrupted: 130,
+      brokenPipe: 141,
     });
+  });
+
+  it('exits 141 when stdout closed, 130 for the signals a person sends', () => {
+    expect(exitCodeForInterrupt('SIGPIPE')).toBe(141);
+    expect(exitCodeForInterrupt('SIGINT')).toBe(130);
+    expect(exitCodeForInterrupt('SIGTERM')).toBe(130);
   });
 
   it.each(Object.entries(EXPECTED))('maps %s to %i', (code, exitCode) => {
