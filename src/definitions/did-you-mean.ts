@@ -3,6 +3,9 @@ export function editDistance(a: string, b: string): number {
   return boundedEditDistance(a, b, Math.max(a.length, b.length));
 }
 
+/** Rows reused by every comparison (grown as needed): a look-up allocates nothing. */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)] as const;
+
 /**
  * Edit distance when it is at most `max`, else `max + 1`. Three rolling rows; stops as
  * soon as every entry of a row exceeds `max` (the distance only grows from there).
@@ -10,21 +13,30 @@ export function editDistance(a: string, b: string): number {
 function boundedEditDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const columns = b.length + 1;
-  let beforePrevious = new Array<number>(columns).fill(0);
-  let previous = Array.from({ length: columns }, (_, column) => column);
-  let current = new Array<number>(columns).fill(0);
+  if (rows[0].length < columns) {
+    const length = columns * 2;
+    rows = [new Int32Array(length), new Int32Array(length), new Int32Array(length)];
+  }
+  let [beforePrevious, previous, current] = rows;
+  for (let column = 0; column < columns; column++) previous[column] = column;
   for (let row = 1; row <= a.length; row++) {
     current[0] = row;
     let rowMinimum = row;
+    const character = a.charCodeAt(row - 1);
     for (let column = 1; column < columns; column++) {
-      const cost = a[row - 1] === b[column - 1] ? 0 : 1;
+      const other = b.charCodeAt(column - 1);
       let best = Math.min(
-        (previous[column] ?? 0) + 1,
-        (current[column - 1] ?? 0) + 1,
-        (previous[column - 1] ?? 0) + cost,
+        (previous[column] as number) + 1,
+        (current[column - 1] as number) + 1,
+        (previous[column - 1] as number) + (character === other ? 0 : 1),
       );
-      if (row > 1 && column > 1 && a[row - 1] === b[column - 2] && a[row - 2] === b[column - 1]) {
-        best = Math.min(best, (beforePrevious[column - 2] ?? 0) + 1);
+      if (
+        row > 1 &&
+        column > 1 &&
+        character === b.charCodeAt(column - 2) &&
+        a.charCodeAt(row - 2) === other
+      ) {
+        best = Math.min(best, (beforePrevious[column - 2] as number) + 1);
       }
       current[column] = best;
       if (best < rowMinimum) rowMinimum = best;
@@ -32,7 +44,7 @@ function boundedEditDistance(a: string, b: string, max: number): number {
     if (rowMinimum > max) return max + 1;
     [beforePrevious, previous, current] = [previous, current, beforePrevious];
   }
-  return Math.min(previous[b.length] ?? 0, max + 1);
+  return Math.min(previous[b.length] as number, max + 1);
 }
 
 /** How far a candidate may be from `word`: at most 1 for short words, up to a third of

@@ -121,7 +121,7 @@ function compose(
   lineCounter: LineCounter,
 ): { document: Document.Parsed; tokens: CST.Token[]; decoded: Map<number, DecodedScalar> } {
   const tokens = [...new Parser(lineCounter.addNewLine).parse(source)];
-  const decoded = decodeLongQuotedScalars(tokens);
+  const decoded = decodeLongQuotedScalars(source, tokens);
   let document: Document.Parsed | undefined;
   for (const next of new Composer(PARSE_OPTIONS).compose(tokens, true, source.length)) {
     if (!document) {
