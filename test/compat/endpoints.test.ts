@@ -9,6 +9,7 @@ import {
   type RecordedRequest,
 } from '../fakes/fake-model-server.js';
 import { makeSandbox, runCli, type CliResult } from '../e2e/cli-harness.js';
+import { runTaskflow } from '../e2e/run-kit.js';
 import { HEADER, runFlow, writeProject } from './toolbox-compat-kit.js';
 
 /**
@@ -130,10 +131,15 @@ describe('request defaults (seclab runner.py deploy_task_agents)', () => {
   });
 
   it('MODEL_TEMP that is not a number is a configuration error naming it, before any request', async () => {
-    const { result } = await runFlow(server, sandbox, project, writeFlow('defaults', flowBody), {
-      MODEL_TEMP: 'warm',
-    });
+    // Checked before the run starts (issue 11): no session, so no taskflow-start event.
+    const result = await runTaskflow(
+      server,
+      sandbox,
+      [writeFlow('defaults', flowBody), '--output', 'jsonl'],
+      { cwd: project, env: { MODEL_TEMP: 'warm' } },
+    );
     expect(result.code).toBe(78);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toContain('MODEL_TEMP must be a number');
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(server.requests).toEqual([]);
@@ -276,9 +282,13 @@ describe('endpoints and tokens (seclab capi.py get_AI_endpoint/get_AI_token, age
       'remote',
       `model_config: model_configs.remote\ntaskflow:\n${task('hello', 'agents: [personalities.talker]\nmodel: remote')}`,
     );
-    const { result } = await runFlow(server, sandbox, project, flow, { AI_API_TOKEN: 'main' });
+    const result = await runTaskflow(server, sandbox, [flow, '--output', 'jsonl'], {
+      cwd: project,
+      env: { AI_API_TOKEN: 'main' },
+    });
     expect(result.code).toBe(78);
-    expect(result.stdout + result.stderr).toContain('set REMOTE_TOKEN');
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('set REMOTE_TOKEN');
     expect(server.requests).toEqual([]);
   });
 });
