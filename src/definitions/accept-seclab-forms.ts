@@ -16,7 +16,7 @@ const isMapping = (value: unknown): value is Mapping =>
  */
 export function acceptSeclabForms(parsed: ParsedYaml, filetype: Filetype): ParsedYaml {
   if (!isMapping(parsed.value)) return parsed;
-  const value = structuredClone(parsed.value);
+  const value = cloneContainers(parsed.value);
   for (const rule of acceptanceRules('file-default')) {
     if (rule.filetype === filetype && value[rule.field] == null)
       value[rule.field] = structuredClone(rule.value);
@@ -34,6 +34,38 @@ export function acceptSeclabForms(parsed: ParsedYaml, filetype: Filetype): Parse
     }
   }
   return { ...parsed, value };
+}
+
+/**
+ * A copy of the mappings and lists of a parsed value (the rules above rewrite them in
+ * place), keeping shared ones shared as YAML aliases made them. Strings and other scalars
+ * are immutable and not copied: a large global stays one string.
+ */
+function cloneContainers<T>(value: T, copies = new Map<object, unknown>()): T {
+  if (value === null || typeof value !== 'object') return value;
+  const known = copies.get(value);
+  if (known !== undefined) return known as T;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    copies.set(value, copy);
+    for (const item of value) copy.push(cloneContainers(item, copies));
+    return copy as T;
+  }
+  const copy: Mapping = {};
+  copies.set(value, copy);
+  for (const [key, child] of Object.entries(value as Mapping)) {
+    const cloned = cloneContainers(child, copies);
+    // `__proto__` is a key like any other here, never the prototype.
+    if (key === '__proto__')
+      Object.defineProperty(copy, key, {
+        value: cloned,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    else copy[key] = cloned;
+  }
+  return copy as T;
 }
 
 function isUnset(written: unknown, unset: unknown): boolean {

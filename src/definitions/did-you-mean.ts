@@ -7,44 +7,92 @@ export function editDistance(a: string, b: string): number {
 let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)] as const;
 
 /**
- * Edit distance when it is at most `max`, else `max + 1`. Three rolling rows; stops as
- * soon as every entry of a row exceeds `max` (the distance only grows from there).
+ * Edit distance when it is at most `max`, else `max + 1`. A common prefix and suffix are
+ * skipped (they never change the distance), then three rolling rows; stops as soon as
+ * every entry of a row exceeds `max` (the distance only grows from there).
  */
 function boundedEditDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  const columns = b.length + 1;
+  let aStart = 0;
+  let bStart = 0;
+  let aEnd = a.length;
+  let bEnd = b.length;
+  while (aStart < aEnd && bStart < bEnd && a.charCodeAt(aStart) === b.charCodeAt(bStart)) {
+    aStart++;
+    bStart++;
+  }
+  while (aEnd > aStart && bEnd > bStart && a.charCodeAt(aEnd - 1) === b.charCodeAt(bEnd - 1)) {
+    aEnd--;
+    bEnd--;
+  }
+  const aLength = aEnd - aStart;
+  const bLength = bEnd - bStart;
+  if (aLength === 0 || bLength === 0) return Math.min(aLength + bLength, max + 1);
+  const columns = bLength + 1;
   if (rows[0].length < columns) {
     const length = columns * 2;
     rows = [new Int32Array(length), new Int32Array(length), new Int32Array(length)];
   }
   let [beforePrevious, previous, current] = rows;
   for (let column = 0; column < columns; column++) previous[column] = column;
-  for (let row = 1; row <= a.length; row++) {
+  for (let row = 1; row <= aLength; row++) {
     current[0] = row;
     let rowMinimum = row;
-    const character = a.charCodeAt(row - 1);
+    const character = a.charCodeAt(aStart + row - 1);
+    const before = row > 1 ? a.charCodeAt(aStart + row - 2) : -1;
+    let left = row;
+    let diagonal = previous[0] as number;
+    let previousOther = -1;
     for (let column = 1; column < columns; column++) {
-      const other = b.charCodeAt(column - 1);
-      let best = Math.min(
-        (previous[column] as number) + 1,
-        (current[column - 1] as number) + 1,
-        (previous[column - 1] as number) + (character === other ? 0 : 1),
-      );
-      if (
-        row > 1 &&
-        column > 1 &&
-        character === b.charCodeAt(column - 2) &&
-        a.charCodeAt(row - 2) === other
-      ) {
-        best = Math.min(best, (beforePrevious[column - 2] as number) + 1);
+      const other = b.charCodeAt(bStart + column - 1);
+      const above = previous[column] as number;
+      let best = character === other ? diagonal : diagonal + 1;
+      if (above + 1 < best) best = above + 1;
+      if (left + 1 < best) best = left + 1;
+      if (before === other && character === previousOther) {
+        const transposed = (beforePrevious[column - 2] as number) + 1;
+        if (transposed < best) best = transposed;
       }
       current[column] = best;
       if (best < rowMinimum) rowMinimum = best;
+      left = best;
+      diagonal = above;
+      previousOther = other;
     }
     if (rowMinimum > max) return max + 1;
-    [beforePrevious, previous, current] = [previous, current, beforePrevious];
+    const recycled = beforePrevious;
+    beforePrevious = previous;
+    previous = current;
+    current = recycled;
   }
-  return Math.min(previous[b.length] as number, max + 1);
+  return Math.min(previous[bLength] as number, max + 1);
+}
+
+function addCount(code: number, delta: number): void {
+  counts[code] = (counts[code] as number) + delta;
+}
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 127) return false;
+  return true;
+}
+
+/**
+ * Sum over characters of |count in word - count in candidate|, with the word's counts in
+ * `counts`; 0 bound (no pruning) when the candidate is not ASCII. Leaves `counts` as found.
+ */
+function countDifference(wordLength: number, candidate: string): number {
+  let difference = wordLength;
+  let index = 0;
+  for (; index < candidate.length; index++) {
+    const code = candidate.charCodeAt(index);
+    if (code > 127) break;
+    difference += (counts[code] as number) > 0 ? -1 : 1;
+    addCount(code, -1);
+  }
+  const ascii = index === candidate.length;
+  for (let restore = 0; restore < index; restore++) addCount(candidate.charCodeAt(restore), 1);
+  return ascii ? difference : 0;
 }
 
 /** How far a candidate may be from `word`: at most 1 for short words, up to a third of
@@ -58,19 +106,25 @@ export interface ScoredCandidate {
   readonly distance: number;
 }
 
+/** Character counts of the word being looked up (ASCII), reused by every look-up. */
+const counts = new Int32Array(128);
+
 /**
  * Candidate names prepared once for many look-ups (lower-cased, grouped by length), so a
- * look-up compares `word` only with names of a length within its distance, each comparison
- * stopping early. Build one per list of names and keep it while the names stay the same.
+ * look-up compares `word` only with names of a length within its distance. Before the
+ * edit distance, a bound from character counts rules out most candidates: an edit changes
+ * the counts by at most 2 in total, so half their difference never exceeds the distance.
+ * Build one per list of names and keep it while the names stay the same.
  */
 export class SuggestionIndex {
   private readonly byLength = new Map<number, { candidate: string; lower: string }[]>();
 
   constructor(candidates: Iterable<string>) {
     for (const candidate of new Set(candidates)) {
-      const group = this.byLength.get(candidate.length) ?? [];
-      group.push({ candidate, lower: candidate.toLowerCase() });
-      this.byLength.set(candidate.length, group);
+      const lower = candidate.toLowerCase();
+      const group = this.byLength.get(lower.length) ?? [];
+      group.push({ candidate, lower });
+      this.byLength.set(lower.length, group);
     }
   }
 
@@ -78,13 +132,26 @@ export class SuggestionIndex {
   scored(word: string): ScoredCandidate[] {
     const maxDistance = maxDistanceFor(word);
     const lower = word.toLowerCase();
+    const ascii = isAscii(lower);
+    if (ascii)
+      for (let index = 0; index < lower.length; index++) addCount(lower.charCodeAt(index), 1);
     const scored: ScoredCandidate[] = [];
-    for (let length = word.length - maxDistance; length <= word.length + maxDistance; length++) {
-      for (const { candidate, lower: candidateLower } of this.byLength.get(length) ?? []) {
-        if (candidate === word) continue;
-        const distance = boundedEditDistance(lower, candidateLower, maxDistance);
-        if (distance <= maxDistance) scored.push({ candidate, distance });
+    try {
+      for (
+        let length = lower.length - maxDistance;
+        length <= lower.length + maxDistance;
+        length++
+      ) {
+        for (const { candidate, lower: candidateLower } of this.byLength.get(length) ?? []) {
+          if (candidate === word) continue;
+          if (ascii && countDifference(lower.length, candidateLower) > 2 * maxDistance) continue;
+          const distance = boundedEditDistance(lower, candidateLower, maxDistance);
+          if (distance <= maxDistance) scored.push({ candidate, distance });
+        }
       }
+    } finally {
+      if (ascii)
+        for (let index = 0; index < lower.length; index++) addCount(lower.charCodeAt(index), -1);
     }
     return scored;
   }

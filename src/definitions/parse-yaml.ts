@@ -1,9 +1,9 @@
 import { Composer, LineCounter, Parser, YAMLParseError } from 'yaml';
-import type { CST, Document } from 'yaml';
+import type { Document } from 'yaml';
 import { formatFieldPath } from './check-shape.js';
 import type { DefinitionIssue } from './issues.js';
 import { readYamlTree, type DecodedScalar, type FieldPath } from './read-yaml-tree.js';
-import { describeYamlError } from './yaml-errors.js';
+import { describeYamlError, type YamlProblem } from './yaml-errors.js';
 import { locatorOf } from './yaml-locator.js';
 import { deepNestingOffset } from './yaml-nesting.js';
 import { decodeLongQuotedScalars } from './yaml-quoted-scalars.js';
@@ -64,11 +64,7 @@ export function parseYaml(source: string, filePath: string): ParseResult {
     return { ok: false, issues: [issueAt(offset, 'yaml-nesting', NESTING_MESSAGE)] };
   };
 
-  let composed: {
-    document: Document.Parsed;
-    tokens: CST.Token[];
-    decoded: Map<number, DecodedScalar>;
-  };
+  let composed: Composed;
   try {
     composed = compose(source, lineCounter);
   } catch (error) {
@@ -76,17 +72,16 @@ export function parseYaml(source: string, filePath: string): ParseResult {
     if (error instanceof RangeError) return tooDeep();
     throw error;
   }
-  const { document, tokens, decoded } = composed;
-  if (document.errors.length > 0) {
-    if (document.errors.some((error) => /call stack/i.test(error.message))) return tooDeep();
+  if (composed.kind === 'too-deep') return tooDeep();
+  if (composed.kind === 'syntax') {
     return {
       ok: false,
-      issues: document.errors.map((error) => {
-        const problem = describeYamlError(error, source, tokens);
-        return issueAt(problem.offset, problem.kind, problem.message);
-      }),
+      issues: composed.problems.map((problem) =>
+        issueAt(problem.offset, problem.kind, problem.message),
+      ),
     };
   }
+  const { document, decoded } = composed;
   if (document.contents === null || source.trim() === '') {
     const message = /^\s*#/m.test(source)
       ? 'file is empty (it holds only comments, no YAML content)'
@@ -115,11 +110,14 @@ export function parseYaml(source: string, filePath: string): ParseResult {
   return { ok: true, parsed: { filePath, value: tree.value, ...locator }, warnings };
 }
 
-/** `parseDocument` in steps, so long quoted scalars can be decoded between them. */
-function compose(
-  source: string,
-  lineCounter: LineCounter,
-): { document: Document.Parsed; tokens: CST.Token[]; decoded: Map<number, DecodedScalar> } {
+type Composed =
+  | { kind: 'ok'; document: Document.Parsed; decoded: Map<number, DecodedScalar> }
+  | { kind: 'syntax'; problems: YamlProblem[] }
+  | { kind: 'too-deep' };
+
+/** `parseDocument` in steps, so long quoted scalars can be decoded between them. The
+ *  parser's tokens are needed only to describe syntax errors; they are dropped after. */
+function compose(source: string, lineCounter: LineCounter): Composed {
   const tokens = [...new Parser(lineCounter.addNewLine).parse(source)];
   const decoded = decodeLongQuotedScalars(source, tokens);
   let document: Document.Parsed | undefined;
@@ -138,5 +136,12 @@ function compose(
     break;
   }
   if (!document) throw new Error('the YAML composer returned no document');
-  return { document, tokens, decoded };
+  const { errors } = document;
+  if (errors.some((error) => /call stack/i.test(error.message))) return { kind: 'too-deep' };
+  if (errors.length > 0)
+    return {
+      kind: 'syntax',
+      problems: errors.map((error) => describeYamlError(error, source, tokens)),
+    };
+  return { kind: 'ok', document, decoded };
 }
