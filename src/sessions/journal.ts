@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TaskflowError, errorMessage } from '../errors.js';
 import type { JournalRecord, JournalRecordInput } from './journal-records.js';
+import { jsonLineBuffers } from './json-pieces.js';
 import { EMPTY_JOURNAL, readJournal, type JournalContents } from './read-journal.js';
 import { storeResult } from './task-result-file.js';
 
@@ -69,11 +70,10 @@ export class JournalWriter {
       at: new Date().toISOString(),
       ...this.#offloadResult(input),
     };
-    const line = Buffer.from(`${JSON.stringify(record)}\n`);
+    // In pieces: a record holding a large value is never one more string copy of it.
+    const line = jsonLineBuffers(record);
     try {
-      let written = fs.writeSync(fd, line);
-      // A regular file takes the whole buffer in one write; this only guards odd file systems.
-      while (written < line.length) written += fs.writeSync(fd, line, written);
+      writeAll(fd, line);
     } catch (error) {
       throw new TaskflowError('io', `cannot append to ${this.path}: ${errorMessage(error)}`, {
         cause: error,
@@ -137,5 +137,31 @@ export class JournalWriter {
     const name = input.type === 'task-end' ? `${input.task}` : `${input.task}-${input.item}`;
     const { result, ...rest } = input;
     return { ...rest, ...storeResult(path.dirname(this.path), name, result) };
+  }
+}
+
+/** Linux accepts up to 1024 buffers per writev. */
+const MAX_BUFFERS_PER_WRITE = 1024;
+
+/**
+ * Writes the buffers in order with as few writes as possible (one for any record but the
+ * largest). A regular file takes everything offered; the loop only guards odd file systems.
+ */
+function writeAll(fd: number, buffers: readonly Buffer[]): void {
+  let pending = [...buffers];
+  while (pending.length > 0) {
+    const batch = pending.slice(0, MAX_BUFFERS_PER_WRITE);
+    let written =
+      batch.length === 1 ? fs.writeSync(fd, batch[0] as Buffer) : fs.writevSync(fd, batch);
+    if (written <= 0) throw new Error('the file system accepted no bytes');
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (written >= buffer.length) written -= buffer.length;
+      else {
+        rest.push(written > 0 ? buffer.subarray(written) : buffer);
+        written = 0;
+      }
+    }
+    pending = rest;
   }
 }

@@ -8,7 +8,9 @@ import { rebuildManifest } from './rebuild-manifest.js';
 /**
  * manifest.json, or (when it is missing or damaged) the manifest rebuilt from the journal
  * with a note saying why. A newer schema version or another session's manifest is never
- * replaced: those errors are thrown, as is a damaged manifest without a journal.
+ * replaced: those errors are thrown, as is a damaged manifest without a journal. Large
+ * globals, which manifest.json leaves to the journal (`globalsInJournal`), are restored
+ * from its `session-start` record.
  */
 export function loadManifest(
   dir: string,
@@ -22,8 +24,9 @@ export function loadManifest(
       rebuilt: `${filePath} was missing; rebuilt it from the journal`,
     };
   }
+  let manifest: Manifest;
   try {
-    return { manifest: checkedManifest(dir, id) };
+    manifest = checkedManifest(dir, id);
   } catch (error) {
     if (!records?.length || !isDamaged(filePath, id)) throw error;
     return {
@@ -31,6 +34,16 @@ export function loadManifest(
       rebuilt: `${errorMessage(error)}; rebuilt the manifest from the journal`,
     };
   }
+  if (manifest.globalsInJournal) {
+    // Large globals live only in the session-start record. Without it they stay empty:
+    // resume refuses such a journal anyway (journal-coverage.ts).
+    const start = records?.find((record) => record.type === 'session-start');
+    if (start?.type === 'session-start') {
+      manifest.globals = start.globals;
+      delete manifest.globalsInJournal;
+    }
+  }
+  return { manifest };
 }
 
 /** True unless the file is valid JSON naming a newer schema version or another session. */

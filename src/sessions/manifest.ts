@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { TaskflowError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { jsonMayExceed } from './json-pieces.js';
 
 /** The manifest schema version this taskflow writes and the newest it reads. */
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -95,6 +96,12 @@ export const manifestSchema = z.object({
   taskflow: taskflowReferenceSchema,
   /** Globals after CLI overrides (redacted by the caller). */
   globals: z.record(z.string(), z.unknown()),
+  /**
+   * Set in manifest.json instead of `globals` when they are large (LARGE_GLOBALS_BYTES):
+   * the manifest is rewritten at every step, so they stay only in the journal's
+   * `session-start` record, from which loadManifest restores them.
+   */
+  globalsInJournal: z.literal(true).optional(),
   modelConfig: z.string().optional(),
   /** The folder the run started in: resume loads definitions and runs shell tasks there. */
   workingDirectory: z.string().optional(),
@@ -114,6 +121,9 @@ export const manifestSchema = z.object({
    */
   journalSeq: z.number().int().nonnegative().optional(),
 });
+
+/** Globals whose JSON may be larger than this are not copied into manifest.json. */
+export const LARGE_GLOBALS_BYTES = 64 * 1024;
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestTask = z.infer<typeof manifestTaskSchema>;
@@ -149,7 +159,7 @@ export function parseManifest(value: unknown, filePath: string): Manifest {
       { filePath },
     );
   }
-  const parsed = manifestSchema.safeParse(value);
+  const parsed = manifestSchema.safeParse(withPlaceholderGlobals(value));
   if (!parsed.success) {
     throw new TaskflowError('session', `${filePath}: invalid session manifest`, {
       filePath,
@@ -207,5 +217,21 @@ export function writeManifest(dir: string, manifest: Manifest): void {
       details: parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     });
   }
-  writeFileAtomic(filePath, `${JSON.stringify(parsed.data, null, 2)}\n`);
+  const stored: Record<string, unknown> = { ...parsed.data };
+  delete stored.globalsInJournal;
+  if (jsonMayExceed(parsed.data.globals, LARGE_GLOBALS_BYTES)) {
+    delete stored.globals;
+    stored.globalsInJournal = true;
+  }
+  writeFileAtomic(filePath, `${JSON.stringify(stored, null, 2)}\n`);
+}
+
+/** A manifest file whose globals are in the journal reads with `{}` until loadManifest
+ *  restores them. */
+function withPlaceholderGlobals(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const fields = value as { globalsInJournal?: unknown; globals?: unknown };
+  return fields.globalsInJournal === true && fields.globals === undefined
+    ? { ...fields, globals: {} }
+    : value;
 }

@@ -64,7 +64,9 @@ export class Session {
    * @throws TaskflowError 'internal' when the result is invalid, 'io' when it cannot be written
    */
   updateManifest(mutator: (draft: Manifest) => Manifest | void): Manifest {
-    const draft = structuredClone(this.#manifest);
+    // Globals never change during a run and may be large: share them, copy the rest.
+    const { globals, ...rest } = this.#manifest;
+    const draft: Manifest = { ...structuredClone(rest), globals };
     const next = mutator(draft) ?? draft;
     next.updatedAt = new Date().toISOString();
     next.journalSeq = this.journal.lastSeq;

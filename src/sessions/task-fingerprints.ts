@@ -1,7 +1,7 @@
 import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
 import { TASK_FIELD_NAMES } from '../definitions/normalize-taskflow.js';
 import type { TaskDefinition, TemplateText } from '../definitions/types.js';
-import { sha256Hex } from './fingerprint.js';
+import { jsonSha256 } from './json-sha256.js';
 import type { TaskFingerprint } from './manifest.js';
 
 /** Task fields that only label a task: renaming a finished task is not an edit of its work. */
@@ -50,9 +50,10 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-/** 64 bits of SHA-256 over the canonical JSON: enough to notice an edit, short in the manifest. */
+/** 64 bits of SHA-256 over the canonical JSON: enough to notice an edit, short in the manifest.
+ *  (Hashed as it is serialised: a large global is not copied into one JSON string.) */
 function hashOf(value: unknown): string {
-  return sha256Hex(JSON.stringify(canonical(value)) ?? 'undefined').slice(0, 16);
+  return jsonSha256(canonical(value)).slice(0, 16);
 }
 
 /** A definition's content without where it was found (a moved but identical file is unchanged). */

@@ -17,10 +17,12 @@ export interface StoredResult {
 /**
  * Writes `result` to `results/<name>.json` (atomically) when its JSON exceeds
  * LARGE_RESULT_BYTES and returns the record fields to store: `{ resultFile }` then,
- * else `{ result }` unchanged.
+ * else `{ result }` unchanged. A value that is its source's text or structured content
+ * (a shell task's plain output, a tool's structured result) is written once, with
+ * `valueIs` saying where it is.
  */
 export function storeResult(sessionDir: string, name: string, result: TaskResult): StoredResult {
-  const json = JSON.stringify(result);
+  const json = JSON.stringify(withoutCopies(result));
   if (Buffer.byteLength(json) <= LARGE_RESULT_BYTES) return { result };
   const resultFile = `${RESULTS_FOLDER}/${name}.json`;
   fs.mkdirSync(path.join(sessionDir, RESULTS_FOLDER), { recursive: true, mode: 0o700 });
@@ -42,7 +44,7 @@ export function readTaskResult(sessionDir: string, stored: StoredResult): TaskRe
     throw new TaskflowError('session', `result file ${stored.resultFile} is outside the session`);
   }
   try {
-    return JSON.parse(fs.readFileSync(filePath, 'utf8')) as TaskResult;
+    return withCopies(JSON.parse(fs.readFileSync(filePath, 'utf8')) as StoredTaskResult);
   } catch (error) {
     throw new TaskflowError(
       'session',
@@ -53,4 +55,23 @@ export function readTaskResult(sessionDir: string, stored: StoredResult): TaskRe
       },
     );
   }
+}
+
+/** A task result as stored: `value` left out when `valueIs` names the field holding it. */
+type StoredTaskResult =
+  | TaskResult
+  | { readonly valueIs: 'text' | 'structuredContent'; readonly source: TaskResult['source'] };
+
+function withoutCopies(result: TaskResult): StoredTaskResult {
+  const { value, source } = result;
+  if (typeof value === 'string' && value === source.text) return { valueIs: 'text', source };
+  if (value !== undefined && value !== null && value === source.structuredContent)
+    return { valueIs: 'structuredContent', source };
+  return result;
+}
+
+function withCopies(stored: StoredTaskResult): TaskResult {
+  if (!('valueIs' in stored)) return stored;
+  const { source } = stored;
+  return { value: stored.valueIs === 'text' ? source.text : source.structuredContent, source };
 }
