@@ -1,7 +1,8 @@
 // Validation scale benchmark (issue 10, defect 6): wall time of `taskflow validate` (the
-// built CLI) on generated taskflows with 10k / 50k / 100k globals, and with 1k / 5k
-// references to personalities that do not exist in a search root of 500 personality files
-// and 100 folders (every reference gets a did-you-mean). Times are net of the CLI's start-up (`validate`
+// built CLI) on generated taskflows with 10k / 50k / 100k globals; with 5k / 20k / 50k
+// misplaced globals (top-level keys, each reported as an unknown field with its position
+// and a did-you-mean); and with 1k / 5k references to personalities that do not exist in a
+// search root of 500 personality files and 100 folders (each gets a did-you-mean). Times are net of the CLI's start-up (`validate`
 // of a one-task file, measured alongside); each is the median of --runs runs. Growth
 // compares net times with input sizes: linear work grows like the input, quadratic like
 // its square. Targets: 100k globals in <= 3 s (wall); growth <= 2x the input's.
@@ -22,6 +23,7 @@ const CLI = path.resolve(
 );
 const HEADER = (filetype) => `seclab-taskflow-agent:\n  version: "1.0"\n  filetype: ${filetype}\n`;
 const GLOBALS = [10_000, 50_000, 100_000];
+const MISPLACED = [5_000, 20_000, 50_000];
 const UNKNOWN = [1_000, 5_000];
 const ROOT_FILES = 500;
 const TARGET_GLOBALS_MS = 3_000;
@@ -49,6 +51,16 @@ function writeGlobals(folder, count) {
   for (let index = 0; index < count; index++) lines.push(`  global_${index}: "value ${index}"`);
   lines.push('taskflow:', '  - task:', '      run: echo {{ globals.global_1 }}', '');
   const file = path.join(folder, `globals-${count}.yaml`);
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+/** Globals written without the `globals:` line: each is an unknown top-level field. */
+function writeMisplaced(folder, count) {
+  const lines = [HEADER('taskflow')];
+  for (let index = 0; index < count; index++) lines.push(`global_${index}: "value ${index}"`);
+  lines.push('taskflow:', '  - task:', '      run: echo hi', '');
+  const file = path.join(folder, `misplaced-${count}.yaml`);
   fs.writeFileSync(file, lines.join('\n'));
   return file;
 }
@@ -135,10 +147,11 @@ try {
     );
   };
   for (const count of GLOBALS) add('globals', count, writeGlobals(scratch, count), 0);
+  for (const count of MISPLACED) add('misplaced globals', count, writeMisplaced(scratch, count), 0);
   for (const count of UNKNOWN) add('unknown references', count, writeUnknown(scratch, count), 2);
   console.log(`load ${loads()}`);
   let failed = false;
-  for (const kind of ['globals', 'unknown references']) {
+  for (const kind of ['globals', 'misplaced globals', 'unknown references']) {
     const of = rows.filter((row) => row.kind === kind);
     const first = of[0];
     const last = of.at(-1);
