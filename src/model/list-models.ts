@@ -27,8 +27,6 @@ export interface ListModelsOptions {
   readonly provider?: EndpointProvider;
 }
 
-export const GITHUB_MODELS_CATALOG_URL = 'https://models.github.ai/catalog/models';
-
 function entriesOf(body: unknown): unknown[] | undefined {
   if (Array.isArray(body)) return body as unknown[];
   const data = fieldOf(body, 'data');

@@ -70,7 +70,8 @@ export function parseDurationValue(value: string): number | undefined {
   return durationToken.lastIndex === trimmed.length ? parsed : undefined;
 }
 
-function parseRetryAfter(value: string, now: () => number): number | undefined {
+/** A `retry-after` value: a bare number of seconds, or an HTTP date (a past one is 0); ms. */
+export function parseRetryAfter(value: string, now: () => number): number | undefined {
   const trimmed = value.trim();
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);

@@ -1,5 +1,6 @@
 import { abortError, throwIfAborted } from './abort.js';
 import type { Clock } from './clock.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** Successes in a row that raise the effective limit by one (AIMD additive step). */
 export const SUCCESSES_PER_LIMIT_STEP = 20;
@@ -50,8 +51,8 @@ export class RateLimitGate {
   #consecutive429s = 0;
   #successStreak = 0;
   #lastCongestionAt = Number.NEGATIVE_INFINITY;
-  #timer: AbortController | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
+  /** For the time the queue head may start. */
+  readonly #wake: WakeTimer;
 
   constructor(options: RateLimitGateOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
@@ -60,6 +61,7 @@ export class RateLimitGate {
     this.#limit = options.limit;
     this.#effectiveLimit = options.limit;
     this.#clock = options.clock;
+    this.#wake = new WakeTimer(options.clock, () => this.#pump());
     this.#staggerMs = options.staggerMs ?? REOPEN_STAGGER_MS;
     this.#successesPerStep = options.successesPerStep ?? SUCCESSES_PER_LIMIT_STEP;
   }
@@ -207,27 +209,7 @@ export class RateLimitGate {
         ? Math.max(this.#reopenAt, this.#nextStartAt)
         : this.#reopenAt;
     }
-    this.#schedule(wakeAt);
-  }
-
-  /** Keeps one timer, for the time the queue head may start. */
-  #schedule(wakeAt: number): void {
-    if (wakeAt === this.#timerAt) return;
-    this.#timer?.abort();
-    this.#timer = undefined;
-    this.#timerAt = wakeAt;
-    if (wakeAt === Number.POSITIVE_INFINITY) return;
-    const timer = new AbortController();
-    this.#timer = timer;
-    this.#clock.sleep(wakeAt - this.#clock.now(), { signal: timer.signal }).then(
-      () => {
-        if (this.#timer !== timer) return;
-        this.#timer = undefined;
-        this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#pump();
-      },
-      () => undefined,
-    );
+    this.#wake.schedule(wakeAt);
   }
 }
 

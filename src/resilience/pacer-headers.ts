@@ -4,6 +4,7 @@
  * GitHub Models spellings, the server's wait, and for a 429 which limit was hit. Pure
  * functions over a `Headers` object or a plain record; no vendor imports.
  */
+import { parseRetryAfter, readHeader } from '../model/retry-hints.js';
 
 /** Which limit a 429 reports. */
 export type RateLimitKind = 'requests' | 'tokens' | 'concurrency' | 'daily' | 'unknown';
@@ -47,23 +48,10 @@ export interface PacerAnswer {
   readonly code?: string;
 }
 
-/** A header from a fetch `Headers` or a plain record (case-insensitive); undefined when absent or empty. */
+/** A header from a fetch `Headers` or a plain record (case-insensitive), trimmed; undefined when absent or empty. */
 export function headerValue(headers: unknown, name: string): string | undefined {
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  let value: unknown;
-  const getter = (headers as { get?: unknown }).get;
-  if (typeof getter === 'function') {
-    value = getter.call(headers, name);
-  } else {
-    const wanted = name.toLowerCase();
-    for (const [key, entry] of Object.entries(headers)) {
-      if (key.toLowerCase() === wanted) value = Array.isArray(entry) ? entry[0] : entry;
-    }
-  }
-  if (typeof value === 'number') return String(value);
-  if (typeof value !== 'string') return undefined;
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
+  const value = readHeader(headers, name)?.trim();
+  return value === '' ? undefined : value;
 }
 
 const unitMs: Readonly<Record<string, number>> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
@@ -146,12 +134,8 @@ function retryAfterOf(headers: unknown, nowMs: number): number | undefined {
   const ms = nonNegative(headerValue(headers, 'retry-after-ms'));
   if (ms !== undefined) return ms;
   const after = headerValue(headers, 'retry-after');
-  if (after !== undefined) {
-    const seconds = nonNegative(after);
-    if (seconds !== undefined) return seconds * 1000;
-    const date = Date.parse(after);
-    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
-  }
+  const afterMs = after === undefined ? undefined : parseRetryAfter(after, () => nowMs);
+  if (afterMs !== undefined) return afterMs;
   // GitHub Models / Azure AI: seconds left in the window that was hit.
   const left = nonNegative(headerValue(headers, 'x-ratelimit-timeremaining'));
   return left === undefined ? undefined : left * 1000;

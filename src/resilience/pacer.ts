@@ -13,6 +13,7 @@ import { readRateLimitAnswer, type PacerAnswer, type RateLimitReading } from './
 import type { PacerStore } from './pacer-store.js';
 import type { DeclaredRateLimits } from './rate-limits-config.js';
 import { ResumableStop } from './resumable-stop.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** Why a request waits, as the `rate-limit-wait` event reports it. */
 export interface PacerWait {
@@ -94,13 +95,14 @@ export class Pacer {
   readonly #queue: Waiter[] = [];
   #pumping = false;
   #pumpAgain = false;
-  #timer: AbortController | undefined;
-  #timerAt = Number.POSITIVE_INFINITY;
+  /** For the time the queue head may go. */
+  readonly #wake: WakeTimer;
 
   constructor(options: PacerOptions) {
     this.#key = options.key;
     this.#store = options.store;
     this.#clock = options.clock;
+    this.#wake = new WakeTimer(options.clock, () => this.#pump());
     this.#declared = options.declared ?? {};
     this.#maxInlineWaitMs = options.maxInlineWaitMs ?? MAX_INLINE_WAIT_MS;
     this.#where = options.where ?? 'the model endpoint';
@@ -172,7 +174,7 @@ export class Pacer {
       this.#pumpAgain = false;
       const head = this.#queue[0];
       if (head === undefined) {
-        this.#schedule(Number.POSITIVE_INFINITY);
+        this.#wake.cancel();
         return;
       }
       const nowMs = this.#clock.now();
@@ -203,7 +205,7 @@ export class Pacer {
       // An answer or a settled request came in meanwhile: ask again before waiting.
       if (this.#pumpAgain) continue;
       this.#report(result, delayMs);
-      this.#schedule(result.wakeAt ?? Number.POSITIVE_INFINITY);
+      this.#wake.schedule(result.wakeAt ?? Number.POSITIVE_INFINITY);
       return;
     }
   }
@@ -236,7 +238,7 @@ export class Pacer {
       waiter.cleanup();
       waiter.fail(error);
     }
-    this.#schedule(Number.POSITIVE_INFINITY);
+    this.#wake.cancel();
   }
 
   #permit(waiter: Waiter, ticket: PacerTicket): PacerPermit {
@@ -291,25 +293,5 @@ export class Pacer {
     } catch {
       // The ticket was never used; a store that cannot take it back loses one slot's refund.
     }
-  }
-
-  /** Keeps one timer, for the time the queue head may go. */
-  #schedule(wakeAt: number): void {
-    if (wakeAt === this.#timerAt) return;
-    this.#timer?.abort();
-    this.#timer = undefined;
-    this.#timerAt = wakeAt;
-    if (wakeAt === Number.POSITIVE_INFINITY) return;
-    const timer = new AbortController();
-    this.#timer = timer;
-    this.#clock.sleep(wakeAt - this.#clock.now(), { signal: timer.signal }).then(
-      () => {
-        if (this.#timer !== timer) return;
-        this.#timer = undefined;
-        this.#timerAt = Number.POSITIVE_INFINITY;
-        this.#pump();
-      },
-      () => undefined,
-    );
   }
 }

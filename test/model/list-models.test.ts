@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelServer } from '../fakes/fake-model-server.js';
 import type { FakeModelServer } from '../fakes/fake-model-server.js';
-import { GITHUB_MODELS_CATALOG_URL, listModels } from '../../src/model/list-models.js';
+import { listModels } from '../../src/model/list-models.js';
 import { closedPort, modelErrorOf } from './model-test-helpers.js';
 
 let fake: FakeModelServer;
@@ -78,7 +78,7 @@ describe('listModels', () => {
         return fetch(url.replace('https://models.github.ai', capabilityUrl), init);
       },
     });
-    expect(redirected).toEqual([GITHUB_MODELS_CATALOG_URL]);
+    expect(redirected).toEqual(['https://models.github.ai/catalog/models']);
     // An entry without "tool-calling" cannot call tools, as seclab reads the catalog
     // (meta/llama was listed as unknown before issue 9).
     expect(models).toEqual([{ id: 'openai/gpt-4.1', toolCalls: true }]);
