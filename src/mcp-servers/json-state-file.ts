@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { TaskflowError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../sessions/atomic-write.js';
 
 export interface JsonStateFileOptions<T> {
   /** Validates parsed file content; throws (any error) when it is not a valid state. */
@@ -19,9 +19,9 @@ export interface JsonStateFileOptions<T> {
 
 /**
  * One JSON document on disk, read fresh for every operation (so a restarted server, or
- * another process that ran in between, is seen) and replaced atomically (temp file + rename)
- * after every change. Operations are serialised within the process, so concurrent updates
- * never overwrite each other.
+ * another process that ran in between, is seen) and replaced atomically after every change
+ * (writeFileAtomic: temp file, fsync, rename). Operations are serialised within the process,
+ * so concurrent updates never overwrite each other.
  */
 export class JsonStateFile<T> {
   private queue: Promise<unknown> = Promise.resolve();
@@ -84,19 +84,16 @@ export class JsonStateFile<T> {
   }
 
   private async write(state: T): Promise<void> {
-    const temporaryPath = `${this.filePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await mkdir(dirname(this.filePath), { recursive: true, mode: 0o700 });
-      await writeFile(temporaryPath, this.options.serialize(state), {
-        encoding: 'utf8',
-        mode: 0o600,
-      });
-      await rename(temporaryPath, this.filePath);
+      writeFileAtomic(this.filePath, this.options.serialize(state));
     } catch (error) {
-      await rm(temporaryPath, { force: true }).catch(() => undefined);
+      // writeFileAtomic's message names the file too: report only what went wrong.
+      const reason =
+        error instanceof TaskflowError && error.cause !== undefined ? error.cause : error;
       throw new TaskflowError(
         'io',
-        `${this.filePath}: cannot write state file: ${errorMessage(error)}`,
+        `${this.filePath}: cannot write state file: ${errorMessage(reason)}`,
         { cause: error },
       );
     }
