@@ -15,11 +15,6 @@ type Listener = () => void;
 let stdoutGone = false;
 const listeners = new Set<Listener>();
 
-/** True once a write to stdout failed (its reader closed the pipe, or the device failed). */
-export function stdoutClosed(): boolean {
-  return stdoutGone;
-}
-
 /**
  * Calls `listener` once when stdout closes (at once if it already has).
  *

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { TaskflowError, errorMessage } from '../errors.js';
 import { CASSETTE_VERSION } from '../model/cassette.js';
 import { chooseOutputMode } from '../output/index.js';
+import { statOrUndefined, writable } from './path-checks.js';
 import type { RuntimeContext } from './runtime-context.js';
-import { sessionRoot } from './session-root.js';
+import { checkSessionRoot } from './session-root.js';
 
 /** The flags of the running commands that name files, folders or modes. */
 export interface RunningFlags {
@@ -50,63 +51,8 @@ export function checkRunningFlags(
   };
 }
 
-/**
- * The session folder of a command: an existing folder (writable when `write`) or a path
- * that can be created. A file in its place is an error naming it, not an EEXIST later.
- *
- * @throws TaskflowError 'usage' for `--session-dir`, 'config' for TASKFLOW_SESSION_DIR / the default
- */
-export function checkSessionRoot(
-  context: RuntimeContext,
-  flag: string | undefined,
-  options: { write: boolean },
-): string {
-  const root = sessionRoot(context, flag);
-  const source = flag !== undefined ? '--session-dir' : 'session folder';
-  const fail = (problem: string) =>
-    new TaskflowError(flag !== undefined ? 'usage' : 'config', `${source} ${root}: ${problem}`);
-  const stat = statOrUndefined(root);
-  if (stat && !stat.isDirectory()) throw fail('is a file, not a folder');
-  if (stat && options.write && !writable(root)) throw fail('is not writable');
-  if (stat || !options.write) return root;
-  // Missing: the nearest existing ancestor must be a folder we can create it in.
-  let ancestor = path.dirname(root);
-  let ancestorStat = statOrUndefined(ancestor);
-  while (!ancestorStat && path.dirname(ancestor) !== ancestor) {
-    ancestor = path.dirname(ancestor);
-    ancestorStat = statOrUndefined(ancestor);
-  }
-  if (ancestorStat && !ancestorStat.isDirectory()) {
-    throw fail(`cannot be created: ${ancestor} is a file`);
-  }
-  if (!writable(ancestor)) throw fail(`cannot be created: ${ancestor} is not writable`);
-  return root;
-}
-
-/** The entry's stat, or undefined when it (or a folder on its path) does not exist. */
-function statOrUndefined(target: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new TaskflowError('usage', `cannot access ${target}: ${errorMessage(error)}`, {
-      cause: error,
-    });
-  }
-}
-
 function absolute(context: RuntimeContext, file: string): string {
   return path.resolve(context.workingDirectory, file);
-}
-
-function writable(target: string): boolean {
-  try {
-    fs.accessSync(target, fs.constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `--record`: an existing file we may append to, or a new file in a writable folder. */

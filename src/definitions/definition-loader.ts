@@ -35,12 +35,6 @@ const KIND_LABELS: Record<Filetype, string> = {
   model_config: 'model config',
 };
 
-/** seclab bundle entries we do not ship, with the reason. */
-const UNSUPPORTED_BUNDLE: Record<string, string> = {
-  'toolboxes.codeql':
-    "seclab-taskflow-agent's codeql toolbox runs its Python CodeQL MCP server, which taskflow does not bundle; write a toolbox file that starts a CodeQL MCP server and reference it instead",
-};
-
 interface CacheEntry {
   readonly filetype?: Filetype;
   readonly definition?: Definition;
@@ -80,8 +74,6 @@ export class DefinitionLoader {
     const resolution = resolveReference(reference, this.options.roots);
     if (!resolution.ok) {
       const what = expected === undefined ? 'reference' : KIND_LABELS[expected];
-      const bundled = /^(?:seclab_taskflow_agent|taskflow)\.(.+)$/.exec(reference)?.[1];
-      const unsupported = bundled === undefined ? undefined : UNSUPPORTED_BUNDLE[bundled];
       const hint = resolution.suggestions[0]
         ? ` — did you mean "${resolution.suggestions[0]}"?`
         : '';
@@ -92,9 +84,8 @@ export class DefinitionLoader {
         looked.length === 0
           ? ''
           : ` (looked in: ${looked.join(', ')}${resolution.lookedIn.length > 4 ? ', …' : ''})`;
-      const message = unsupported
-        ? `unsupported ${what} "${reference}": ${unsupported}`
-        : resolution.reason === 'not found'
+      const message =
+        resolution.reason === 'not found'
           ? `unknown ${what} "${reference}"${hint}${lookedText}`
           : resolution.reason === 'file not found'
             ? `${what} file "${reference}" not found${hint}${lookedText}`

@@ -180,9 +180,7 @@ export function closestMatches(word: string, candidates: Iterable<string>, limit
 }
 
 /** ` — did you mean "x"?` or an empty string. */
-export function didYouMean(word: string, candidates: Iterable<string> | SuggestionIndex): string {
-  const index =
-    candidates instanceof SuggestionIndex ? candidates : new SuggestionIndex(candidates);
-  const [best] = index.closest(word, 1);
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const [best] = closestMatches(word, candidates, 1);
   return best === undefined ? '' : ` — did you mean "${best}"?`;
 }

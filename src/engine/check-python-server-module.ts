@@ -4,6 +4,7 @@
  * command instead of after the start retries with a Python traceback.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TaskflowError } from '../errors.js';
@@ -69,8 +70,19 @@ function moduleArgument(args: readonly string[]): string | undefined {
   return undefined;
 }
 
+export type CheckOutcome = 'found' | 'missing' | 'no-interpreter' | 'inconclusive';
+
+/**
+ * The outcomes of a run's checks so far, by interpreter, module, folder and environment:
+ * tasks that start the same server check it once per run. Inconclusive outcomes are not
+ * kept, so the next start checks again.
+ */
+export type PythonModuleChecks = Map<string, Promise<CheckOutcome>>;
+
 export interface CheckPythonServerOptions {
   readonly signal?: AbortSignal;
+  /** Earlier outcomes to reuse and add to; without it every call runs the interpreter. */
+  readonly checked?: PythonModuleChecks;
 }
 
 /**
@@ -89,7 +101,7 @@ export async function checkPythonServerModule(
   const needed = pythonServerModuleOf(toolbox);
   const command = toolbox.command;
   if (needed === undefined || command === undefined) return;
-  const outcome = await runCheck(command, needed.module, toolbox, options.signal);
+  const outcome = await checkOnce(command, needed.module, toolbox, options);
   if (options.signal?.aborted === true) {
     throw new TaskflowError('cancelled', `toolbox "${toolbox.name}" start was cancelled`, {
       toolbox: toolbox.name,
@@ -120,7 +132,29 @@ export async function checkPythonServerModule(
   }
 }
 
-type CheckOutcome = 'found' | 'missing' | 'no-interpreter' | 'inconclusive';
+/** `runCheck`, or the outcome `options.checked` already has for the same start. */
+function checkOnce(
+  command: string,
+  module: string,
+  toolbox: ResolvedToolbox,
+  options: CheckPythonServerOptions,
+): Promise<CheckOutcome> {
+  const { checked, signal } = options;
+  if (checked === undefined) return runCheck(command, module, toolbox, signal);
+  // Hashed: the environment holds secrets, which the run need not keep around as keys.
+  const environment = Object.entries(toolbox.env).sort(([a], [b]) => (a < b ? -1 : 1));
+  const key = createHash('sha256')
+    .update(JSON.stringify([command, module, toolbox.cwd ?? null, environment]))
+    .digest('hex');
+  const known = checked.get(key);
+  if (known !== undefined) return known;
+  const outcome = runCheck(command, module, toolbox, signal);
+  checked.set(key, outcome);
+  void outcome.then((result) => {
+    if (result === 'inconclusive' && checked.get(key) === outcome) checked.delete(key);
+  });
+  return outcome;
+}
 
 function runCheck(
   command: string,

@@ -129,6 +129,7 @@ export async function runPromptTask(
     context: templateContext(task, state),
     logger: deps.logger,
     redactor: deps.redactor,
+    pythonModuleChecks: state.pythonModuleChecks,
     signal: io.signal,
     // Start retries and restarts are worth telling the user about, not just the log.
     resilience: {

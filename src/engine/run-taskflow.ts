@@ -24,7 +24,13 @@ export async function runTaskflow(
   deps: RunDependencies,
   globals: Readonly<Record<string, unknown>>,
 ): Promise<RunResult> {
-  const state: RunState = { globals, outputs: {}, toolResultStack: [], usage: ZERO_USAGE };
+  const state: RunState = {
+    globals,
+    outputs: {},
+    toolResultStack: [],
+    pythonModuleChecks: new Map(),
+    usage: ZERO_USAGE,
+  };
   const outcomes: (TaskOutcome | undefined)[] = [];
   const failedTasks: number[] = [];
   let firstError: Error | undefined;

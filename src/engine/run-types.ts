@@ -7,6 +7,7 @@ import type { ModelClient, Usage } from '../model/types.js';
 import type { ModelTarget } from '../model/resolve-model.js';
 import type { Redactor } from '../redactor.js';
 import type { ResilienceOverrides } from '../resilience/resilience-settings.js';
+import type { PythonModuleChecks } from './check-python-server-module.js';
 import type { ResultSource } from './expand-items.js';
 import type { ResilienceRuntime } from './model-caller.js';
 import type { RunRecorder } from './run-recorder.js';
@@ -59,6 +60,8 @@ export interface RunState {
    * oldest first. repeat_prompt without `over` iterates the top and consumes it.
    */
   readonly toolResultStack: ResultSource[];
+  /** Python server modules checked so far, so tasks starting the same server check it once. */
+  readonly pythonModuleChecks: PythonModuleChecks;
   usage: Usage;
 }
 

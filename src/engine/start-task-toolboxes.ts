@@ -5,7 +5,7 @@ import type { Redactor } from '../redactor.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
 import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
 import type { ToolboxResilienceOptions } from '../toolbox/types.js';
-import { checkPythonServerModule } from './check-python-server-module.js';
+import { checkPythonServerModule, type PythonModuleChecks } from './check-python-server-module.js';
 import { resolveToolbox, uniqueToolboxNames } from './resolve-toolbox.js';
 import type { RunnerInfo } from './runner-info.js';
 import type { StartedToolbox } from './task-agents.js';
@@ -30,6 +30,8 @@ export interface StartTaskToolboxesInput {
   readonly resilience?: ToolboxResilienceOptions;
   /** Told the rendered `env` values and headers whose name or value marks them as secrets. */
   readonly redactor?: Redactor;
+  /** The run's Python module checks so far (see checkPythonServerModule); none: check each start. */
+  readonly pythonModuleChecks?: PythonModuleChecks;
 }
 
 export interface TaskToolboxes extends AsyncDisposable {
@@ -77,7 +79,11 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
     }
   }
   const signalOption = input.signal ? { signal: input.signal } : {};
-  await Promise.all(resolved.map((toolbox) => checkPythonServerModule(toolbox, signalOption)));
+  const checkOptions = {
+    ...signalOption,
+    ...(input.pythonModuleChecks && { checked: input.pythonModuleChecks }),
+  };
+  await Promise.all(resolved.map((toolbox) => checkPythonServerModule(toolbox, checkOptions)));
   let set: ToolboxSet | undefined;
   if (resolved.length > 0) {
     set = await connectToolboxes(resolved, {

@@ -1,7 +1,7 @@
 import { TaskflowError } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { JournalContents } from './read-journal.js';
-import { replayJournal } from './replay.js';
+import { replayJournal, type ReplayState } from './replay.js';
 
 /** What a manifest says was done, in the units both files record. */
 interface Progress {
@@ -31,8 +31,7 @@ function manifestProgress(manifest: Manifest): Progress {
   };
 }
 
-function journalProgress(journal: JournalContents): Progress {
-  const replay = replayJournal(journal.records);
+function journalProgress(journal: JournalContents, replay: ReplayState): Progress {
   let finishedTasks = 0;
   let finishedItems = 0;
   for (const task of replay.tasks.values()) {
@@ -54,15 +53,17 @@ function journalProgress(journal: JournalContents): Progress {
  * and synced (Session.updateManifest), so a journal that holds fewer records, finished
  * tasks or finished items than the manifest lost them after the fact (emptied, cut
  * short, replaced). A torn final line is not such a loss: the record being appended when
- * a process died was never counted by a manifest.
+ * a process died was never counted by a manifest. `replay`: the journal's records replayed,
+ * when the caller has them already.
  */
 export function journalShortfall(
   manifest: Manifest,
   journal: JournalContents,
   journalPath: string,
+  replay: ReplayState = replayJournal(journal.records),
 ): string | undefined {
   const claimed = manifestProgress(manifest);
-  const held = journalProgress(journal);
+  const held = journalProgress(journal, replay);
   const short =
     (claimed.journalSeq ?? 0) > (held.journalSeq ?? 0) ||
     claimed.finishedTasks > held.finishedTasks ||
@@ -90,8 +91,9 @@ export function assertJournalCoversManifest(
   manifest: Manifest,
   journal: JournalContents,
   journalPath: string,
+  replay?: ReplayState,
 ): void {
-  const shortfall = journalShortfall(manifest, journal, journalPath);
+  const shortfall = journalShortfall(manifest, journal, journalPath, replay);
   if (shortfall === undefined) return;
   throw new TaskflowError(
     'session',

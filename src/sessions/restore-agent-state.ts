@@ -1,5 +1,6 @@
-import type { RestoredAgentState, ToolResultRecord } from '../agent/types.js';
+import type { RestoredAgentState } from '../agent/types.js';
 import { addUsage, ZERO_USAGE, type ConversationItem, type ToolCall } from '../model/types.js';
+import { itemToolResults } from './item-tool-results.js';
 import type { ItemReplay, TurnReplay } from './replay.js';
 
 export interface PendingCall {
@@ -39,8 +40,6 @@ export function restoreAgentState(
 ): AgentRestore {
   const conversation: ConversationItem[] = [{ role: 'user', content: firstUserPrompt }];
   let usage = ZERO_USAGE;
-  let lastToolResult: ToolResultRecord | undefined;
-  const toolResults: ToolResultRecord[] = [];
   let nudged = false;
   let previous: TurnReplay | undefined;
   for (const turn of item.turns) {
@@ -57,10 +56,6 @@ export function restoreAgentState(
       const result = turn.toolResults.get(call.id);
       if (!result) continue;
       conversation.push({ role: 'tool', toolCallId: call.id, content: result.content });
-      if (result.record) {
-        lastToolResult = result.record;
-        toolResults.push(result.record);
-      }
     }
     usage = addUsage(usage, turn.usage);
     previous = turn;
@@ -89,6 +84,8 @@ export function restoreAgentState(
     if (options.excludeFromContext && pendingCalls.length === 0) finished = { finalText: '' };
   }
 
+  const toolResults = itemToolResults(item);
+  const lastToolResult = toolResults.at(-1);
   const restored: RestoredAgentState = {
     conversation,
     activeAgent,

@@ -5,7 +5,7 @@ import { isTaskflowError } from '../errors.js';
 import { addUsage, ZERO_USAGE } from '../model/types.js';
 import type { RecordedError } from './journal-records.js';
 import type { ManifestTask } from './manifest.js';
-import { replayJournal, type ReplayState } from './replay.js';
+import type { ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
 import { itemToolResults, taskToolResults } from './item-tool-results.js';
 import type { Session } from './session.js';
@@ -46,7 +46,7 @@ export class SessionRecorder implements RunRecorder {
     private readonly session: Session,
     private readonly options: SessionRecorderOptions,
   ) {
-    this.replay = replayJournal(session.records);
+    this.replay = session.replay;
   }
 
   finishedTask(taskIndex: number): FinishedTask | undefined {

@@ -18,6 +18,7 @@ import {
 import { loadManifest } from './load-manifest.js';
 import { assertJournalCoversManifest, journalShortfall } from './journal-coverage.js';
 import { EMPTY_JOURNAL, JOURNAL_FILE, readJournal } from './read-journal.js';
+import { replayJournal } from './replay.js';
 import { Session } from './session.js';
 import { isSessionId, newSessionId } from './session-id.js';
 
@@ -144,7 +145,11 @@ export class SessionStore {
       if (!hasManifest && !hasJournal) throw this.#empty(id);
       const contents = hasJournal ? readJournal(journalPath) : EMPTY_JOURNAL;
       const loaded = loadManifest(dir, id, contents.records);
-      if (!loaded.rebuilt) assertJournalCoversManifest(loaded.manifest, contents, journalPath);
+      // Replayed once here: the coverage check and the session's recorder both read it.
+      const replay = replayJournal(contents.records);
+      if (!loaded.rebuilt) {
+        assertJournalCoversManifest(loaded.manifest, contents, journalPath, replay);
+      }
       const journal = JournalWriter.open(journalPath, contents);
       try {
         if (loaded.rebuilt) writeManifest(dir, loaded.manifest);
@@ -154,6 +159,7 @@ export class SessionStore {
           manifest: loaded.manifest,
           journal,
           lock,
+          replay,
           rebuilt: loaded.rebuilt !== undefined,
           ...(loaded.rebuilt !== undefined && { notes: [loaded.rebuilt] }),
         });

@@ -2,6 +2,7 @@ import type { JournalWriter } from './journal.js';
 import type { JournalRecord } from './journal-records.js';
 import type { SessionLock } from './lock.js';
 import { writeManifest, type Manifest } from './manifest.js';
+import { replayJournal, type ReplayState } from './replay.js';
 import { readTaskResult, type StoredResult } from './task-result-file.js';
 import type { TaskResult } from '../engine/run-types.js';
 
@@ -19,6 +20,7 @@ export class Session {
   #manifest: Manifest;
   readonly #lock: SessionLock;
   readonly #notes: readonly string[];
+  #replay: ReplayState | undefined;
 
   constructor(parts: {
     id: string;
@@ -26,6 +28,8 @@ export class Session {
     manifest: Manifest;
     journal: JournalWriter;
     lock: SessionLock;
+    /** `records` replayed, when the opener has done it already. */
+    replay?: ReplayState;
     rebuilt?: boolean;
     /** Problems found while opening (shown with the journal's warnings). */
     notes?: readonly string[];
@@ -37,6 +41,7 @@ export class Session {
     this.#lock = parts.lock;
     this.rebuilt = parts.rebuilt ?? false;
     this.#notes = parts.notes ?? [];
+    this.#replay = parts.replay;
   }
 
   /** The manifest as last written (treat as read-only; change it with updateManifest). */
@@ -47,6 +52,11 @@ export class Session {
   /** Journal records present when the session was opened (replay them to resume). */
   get records(): readonly JournalRecord[] {
     return this.journal.existing.records;
+  }
+
+  /** `records` replayed (computed once; treat as read-only). */
+  get replay(): ReplayState {
+    return (this.#replay ??= replayJournal(this.records));
   }
 
   /** Torn line ignored, manifest rebuilt, ... (show them as warnings). */

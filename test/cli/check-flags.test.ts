@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRunningFlags, checkSessionRoot } from '../../src/cli/check-flags.js';
+import { checkRunningFlags } from '../../src/cli/check-flags.js';
+import { checkSessionRoot } from '../../src/cli/session-root.js';
 import type { RuntimeContext } from '../../src/cli/runtime-context.js';
 
 const created: string[] = [];

@@ -151,7 +151,14 @@ const renderer = createTemplateRenderer({
 });
 
 function state(extra: Partial<RunState> = {}): RunState {
-  return { globals: {}, outputs: {}, toolResultStack: [], usage: ZERO_USAGE, ...extra };
+  return {
+    globals: {},
+    outputs: {},
+    toolResultStack: [],
+    pythonModuleChecks: new Map(),
+    usage: ZERO_USAGE,
+    ...extra,
+  };
 }
 
 describe('expandItems', () => {

@@ -7,7 +7,7 @@ import {
   type PrunableStatus,
 } from '../../sessions/prune-plan.js';
 import { SessionStore, type SessionSummary } from '../../sessions/session-store.js';
-import { checkSessionRoot } from '../check-flags.js';
+import { checkSessionRoot } from '../session-root.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
 

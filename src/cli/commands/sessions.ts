@@ -3,7 +3,7 @@ import { isTaskflowError } from '../../errors.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
-import { checkSessionRoot } from '../check-flags.js';
+import { checkSessionRoot } from '../session-root.js';
 
 interface SessionsOptions {
   readonly sessionDir?: string;
