@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  lastUserText,
-  messagesOf,
-  startFakeModelServer,
-  type FakeModelServer,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox } from '../e2e/cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { lastUserText, messagesOf } from '../fakes/fake-model-server.js';
 import {
   answerItems,
   crash,
@@ -21,9 +15,9 @@ import {
   onlySession,
   runToEnd,
   startCli,
+  useSessionsWorkspace,
   waitFor,
   writeFlow,
-  writeWorkspace,
 } from '../e2e/sessions-kit.js';
 
 /**
@@ -35,23 +29,12 @@ import {
  * (its finished items are matched by position), still needs --force.
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ handler: answerItems });
 
 const cli = (...args: string[]) =>
-  runToEnd(server, sandbox, [...args, '--output', 'plain'], { cwd: work });
+  runToEnd(workspace.server, workspace.sandbox, [...args, '--output', 'plain'], {
+    cwd: workspace.work,
+  });
 
 function edit(file: string, from: string, to: string): void {
   const text = fs.readFileSync(file, 'utf8');
@@ -61,6 +44,7 @@ function edit(file: string, from: string, to: string): void {
 
 describe('a task that had not finished, fixed', () => {
   it('a failed shell task runs as edited; the finished task before it is not run again', async () => {
+    const { server, sandbox, work } = workspace;
     const flow = writeFlow(
       work,
       'flow',
@@ -99,6 +83,7 @@ taskflow:
   });
 
   it('the fan-out in progress keeps its finished items; the others, later and added tasks run as edited', async () => {
+    const { server, sandbox, work } = workspace;
     const flow = writeFlow(work, 'flow', itemsFlow(3));
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     edit(flow, '"Answer item-{{ result }}"', '"Answer briefly item-{{ result }}"');
@@ -143,6 +128,7 @@ taskflow:
   });
 
   it('an unfinished item whose prompt changed starts afresh instead of continuing its conversation', async () => {
+    const { server, sandbox, work } = workspace;
     const flow = writeFlow(
       work,
       'flow',
@@ -184,6 +170,7 @@ taskflow:
 
 describe('edits that still need --force', () => {
   it('an edit to a finished task or to the recorded item list is refused (78); --force resumes at task granularity', async () => {
+    const { server, sandbox, work } = workspace;
     const flow = writeFlow(work, 'flow', itemsFlow(3));
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     edit(flow, "printf ']'", "printf ']' # edited");

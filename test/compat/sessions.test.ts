@@ -1,12 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  lastUserText,
-  startFakeModelServer,
-  type FakeModelServer,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox, runCli } from '../e2e/cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { lastUserText } from '../fakes/fake-model-server.js';
+import { runCli } from '../e2e/cli-harness.js';
 import {
   manifestOf,
   modelRequests,
@@ -14,8 +10,8 @@ import {
   runToEnd,
   sessionIds,
   sessionsRoot,
+  useSessionsWorkspace,
   writeFlow,
-  writeWorkspace,
 } from '../e2e/sessions-kit.js';
 
 /**
@@ -27,23 +23,14 @@ import {
  * session whose task failed is not "finished", exit codes).
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler((request) => ({ kind: 'message', text: `done: ${lastUserText(request)}` }));
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
+const workspace = useSessionsWorkspace({
+  handler: (request) => ({ kind: 'message', text: `done: ${lastUserText(request)}` }),
 });
 
 const cli = (...args: string[]) =>
-  runToEnd(server, sandbox, [...args, '--output', 'plain'], { cwd: work });
+  runToEnd(workspace.server, workspace.sandbox, [...args, '--output', 'plain'], {
+    cwd: workspace.work,
+  });
 
 /** Task 1 records its run and returns ["r1"]; task 2 iterates it with a -g global. */
 const TWO_TASKS = `
@@ -62,6 +49,7 @@ taskflow:
 
 describe('a session through failure and resume (test_create_session, test_record_task_advances_index, test_save_and_load)', () => {
   it('keeps the taskflow, -g globals and the last tool result; resume starts after the completed task', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', TWO_TASKS);
     server.setHandler(() => ({ kind: 'error', status: 400 }));
     const failed = await cli('-t', 'flow.yaml', '-g', 'FOO=bar');
@@ -99,6 +87,7 @@ describe('a session through failure and resume (test_create_session, test_record
 
 describe('finished and missing sessions', () => {
   it('test_mark_finished: resuming a finished session says so, exits 0 and runs nothing', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', TWO_TASKS);
     const run = await cli('-t', 'flow.yaml', '-g', 'FOO=x');
     expect(run.code, run.stderr).toBe(0);
@@ -120,6 +109,7 @@ describe('finished and missing sessions', () => {
 
 describe('listing sessions (test_list_sessions, test_list_sessions_skips_corrupt_files)', () => {
   it('lists every session; a stray corrupt file is skipped', async () => {
+    const { sandbox, work } = workspace;
     writeFlow(work, 'flow', TWO_TASKS);
     expect((await cli('-t', 'flow.yaml', '-g', 'FOO=1')).code).toBe(0);
     expect((await cli('-t', 'flow.yaml', '-g', 'FOO=2')).code).toBe(0);
@@ -138,6 +128,7 @@ describe('listing sessions (test_list_sessions, test_list_sessions_skips_corrupt
 
 describe('a task that failed without must_complete (test_multiple_record_task_accumulate)', () => {
   it('is run again on resume (seclab records it as completed and moves on); finished ones are not', async () => {
+    const { sandbox, work } = workspace;
     writeFlow(
       work,
       'flow',

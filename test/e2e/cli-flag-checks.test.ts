@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, type CliResult } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { CliResult } from './cli-harness.js';
 import {
   answerItems,
   crashAfterItems,
@@ -10,8 +9,7 @@ import {
   manifestOf,
   runToEnd,
   sessionIds,
-  writeFlow,
-  writeWorkspace,
+  useSessionsWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -20,31 +18,23 @@ import {
  * session created and no model request sent.
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
+const workspace = useSessionsWorkspace({
+  handler: answerItems,
+  flow: itemsFlow(2),
   // Real path: the CLI names files by the working directory it sees.
-  sandbox = fs.realpathSync(makeSandbox());
-  work = writeWorkspace(sandbox);
-  writeFlow(work, 'flow', itemsFlow(2));
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
+  realPath: true,
 });
 
 const REMOTE = 'https://models.example.invalid/inference';
 
 function cli(args: readonly string[], env: Record<string, string | undefined> = {}) {
+  const { server, sandbox, work } = workspace;
   return runToEnd(server, sandbox, args, { cwd: work, env, timeoutMs: 20_000 });
 }
 
 /** Exit code, exactly one stderr line (the error, once), no session, no request. */
 function expectRefused(result: CliResult, code: number, message: string | RegExp): void {
+  const { server, sandbox } = workspace;
   expect(result.code, result.stdout + result.stderr).toBe(code);
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, result.stderr).toHaveLength(1);
@@ -70,6 +60,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
   });
 
   it('--record into a folder that does not exist, or onto a folder', async () => {
+    const { sandbox } = workspace;
     const missing = path.join(sandbox, 'nowhere', 'run.jsonl');
     expectRefused(
       await cli(['run', 'flow.yaml', '--record', missing]),
@@ -84,6 +75,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
   });
 
   it('--replay of a missing file, a YAML file, a JSON line that is no cassette entry', async () => {
+    const { work } = workspace;
     expectRefused(
       await cli(['run', 'flow.yaml', '--replay', 'gone.jsonl']),
       2,
@@ -109,6 +101,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
   });
 
   it('--record together with --replay', async () => {
+    const { work } = workspace;
     fs.writeFileSync(path.join(work, 'empty.jsonl'), '');
     expectRefused(
       await cli(['run', 'flow.yaml', '--record', 'new.jsonl', '--replay', 'empty.jsonl']),
@@ -118,6 +111,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
   });
 
   it('--session-dir naming a file, or a path under a file', async () => {
+    const { sandbox } = workspace;
     const file = path.join(sandbox, 'not-a-folder');
     fs.writeFileSync(file, 'x');
     expectRefused(
@@ -152,6 +146,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
   });
 
   it('a replay needs no token', async () => {
+    const { server, work } = workspace;
     const cassette = path.join(work, 'run.jsonl');
     const recorded = await cli(['run', 'flow.yaml', '--output', 'plain', '--record', cassette]);
     expect(recorded.code, recorded.stderr).toBe(0);
@@ -167,6 +162,7 @@ describe('run refuses bad flags before it starts', SEVERAL_RUNS, () => {
 
 describe('resume and ask check their flags first too', SEVERAL_RUNS, () => {
   it('resume without a token for a remote endpoint: exit 78, session untouched', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     const manifest = manifestOf(sandbox, id);
     const requests = server.requests.length;

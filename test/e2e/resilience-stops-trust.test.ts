@@ -1,13 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeModelServer,
-  type FakeModelServer,
-  type FakeReply,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox, parseJsonl, runCli, type CliResult } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeReply } from '../fakes/fake-model-server.js';
+import { parseJsonl, runCli, type CliResult } from './cli-harness.js';
 import { ofType, runTaskflow } from './run-kit.js';
+import { manifestOf, useSessionsWorkspace } from './sessions-kit.js';
 
 /**
  * Resumable stops the built CLI must survive (issue 10): an exhausted rate-limit ladder
@@ -20,34 +15,17 @@ import { ofType, runTaskflow } from './run-kit.js';
 /** The longest server wait honoured: 7 days (MAX_HONOURED_HINT_MS). */
 const SEVEN_DAYS_MS = 7 * 24 * 3_600_000;
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = path.join(sandbox, 'work');
-  fs.mkdirSync(work);
-  fs.writeFileSync(
-    path.join(work, 'flow.yaml'),
-    `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-taskflow:
+const workspace = useSessionsWorkspace({
+  flow: `taskflow:
   - task:
       name: ask
       agents: [taskflow.personalities.assistant]
       user_prompt: Say hello
 `,
-  );
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
 });
 
 function run(): Promise<CliResult> {
+  const { server, sandbox, work } = workspace;
   return runTaskflow(server, sandbox, ['flow.yaml', '--output', 'jsonl'], { cwd: work });
 }
 
@@ -56,18 +34,13 @@ function sessionIdOf(result: CliResult): string {
   return String(start?.sessionId);
 }
 
-function manifestOf(sessionId: string): Record<string, unknown> {
-  const file = path.join(sandbox, 'sessions', sessionId, 'manifest.json');
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-}
-
 /** The stop as the manifest and stderr show it; `resumeNotBefore` must be a valid date. */
 function expectResumableStop(result: CliResult, errorClass: string): number {
   expect(result.code, result.stderr).toBe(75);
   expect(result.stderr).not.toMatch(/Invalid time value|internal error|RangeError/);
   const sessionId = sessionIdOf(result);
   expect(result.stderr).toContain(`Resume with: taskflow resume ${sessionId}`);
-  const manifest = manifestOf(sessionId);
+  const manifest = manifestOf(workspace.sandbox, sessionId);
   expect(manifest.status).toBe('stopped');
   expect(manifest.error).toMatchObject({ code: 'stopped', class: errorClass });
   const notBefore = Date.parse(String(manifest.resumeNotBefore));
@@ -80,6 +53,7 @@ function expectResumableStop(result: CliResult, errorClass: string): number {
 
 describe('rate-limit ladder exhausted (429 on every attempt)', () => {
   it('8 requests, exit 75 with resumeNotBefore; resume makes the 4 attempts left, then exit 1', async () => {
+    const { server, sandbox, work } = workspace;
     const limited: FakeReply = {
       kind: 'error',
       status: 429,
@@ -118,6 +92,7 @@ describe('absurd retry-after values', () => {
   ] as const)(
     '%s -> 1 request, exit 75, resumeNotBefore 7 days out',
     async (_, status, value, errorClass) => {
+      const { server } = workspace;
       server.enqueue({ kind: 'error', status, headers: { 'retry-after': value } });
       const result = await run();
       expect(server.requests).toHaveLength(1);
@@ -131,6 +106,7 @@ describe('absurd retry-after values', () => {
     ['negative', '-1'],
     ['NaN', 'NaN'],
   ])('503 with a %s retry-after, then an answer -> 2 requests, exit 0', async (_, value) => {
+    const { server } = workspace;
     server.enqueue(
       { kind: 'error', status: 503, headers: { 'retry-after': value } },
       { kind: 'message', text: 'The final answer.' },

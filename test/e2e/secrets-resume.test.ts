@@ -1,15 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   lastUserText,
-  startFakeModelServer,
   toolResultsOf,
-  type FakeModelServer,
   type FakeReply,
   type RecordedRequest,
 } from '../fakes/fake-model-server.js';
-import { makeSandbox } from './cli-harness.js';
 import {
   crash,
   FLOW_HEADER,
@@ -20,9 +17,8 @@ import {
   sessionIds,
   startCli,
   taskResults,
+  useSessionsWorkspace,
   waitFor,
-  writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -71,14 +67,10 @@ function model(request: RecordedRequest): FakeReply {
   return { kind: 'message', text: `final: ${prompt}` };
 }
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
+const workspace = useSessionsWorkspace({ flow: FLOW });
 
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
+beforeEach(() => {
+  const { work } = workspace;
   fs.writeFileSync(
     path.join(work, 'toolboxes', 'flags.yaml'),
     `${FLOW_HEADER('toolbox')}server_params:\n  kind: stdio\n  command: "{{ runner.node }}"\n  args: ["{{ runner.root }}/dist/mcp-servers/echo.js"]\n  env:\n    READONLY: "{{ env('GITHUB_MCP_READONLY') }}"\n    RELEASE: "{{ env('RELEASE') }}"\n    TASKFLOW_ECHO_DIAGNOSTICS: "1"\n`,
@@ -87,15 +79,11 @@ beforeEach(async () => {
     path.join(work, 'personalities', 'flagger.yaml'),
     `${FLOW_HEADER('personality')}personality: You fetch flags.\ntask: Use your tools as asked.\ntoolboxes:\n  - toolboxes.flags\n`,
   );
-  writeFlow(work, 'flow', FLOW);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
 });
 
 /** What a run produced: its task results (the last one quotes the prompt it got) and outputs. */
 function outputsOf(id: string): string {
+  const { sandbox } = workspace;
   return JSON.stringify({
     results: [...taskResults(journalOf(sandbox, id))],
     outputs: manifestOf(sandbox, id).outputs,
@@ -104,6 +92,7 @@ function outputsOf(id: string): string {
 
 /** The session `run` created. */
 function newSession(before: readonly string[]): string {
+  const { sandbox } = workspace;
   const [id] = sessionIds(sandbox).filter((candidate) => !before.includes(candidate));
   if (id === undefined) throw new Error('no new session');
   return id;
@@ -111,6 +100,7 @@ function newSession(before: readonly string[]): string {
 
 describe('env() values that are data', () => {
   it('leave JSON results intact, and a resumed run ends as an uninterrupted one', async () => {
+    const { server, sandbox, work } = workspace;
     server.setHandler(model);
     const cassette = path.join(sandbox, 'flags.jsonl');
     const whole = await runToEnd(

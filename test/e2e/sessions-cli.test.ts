@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, parseJsonl, runCli } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl, runCli } from './cli-harness.js';
 import {
   answerItems,
   itemsFlow,
@@ -11,8 +10,8 @@ import {
   runToEnd,
   sessionIds,
   sessionsRoot,
+  useSessionsWorkspace,
   writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -20,20 +19,7 @@ import {
  * start, `Resume with:` on a non-zero exit, `sessions list` / `show` / `show --json` / `rm`.
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ handler: answerItems });
 
 const FAILING_FLOW = `
 taskflow:
@@ -47,6 +33,7 @@ taskflow:
 
 describe('a run that fails', () => {
   it('prints the session id first and "Resume with" last; the session records the failure', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', FAILING_FLOW);
     const result = await runToEnd(server, sandbox, ['run', 'flow.yaml', '--output', 'plain'], {
       cwd: work,
@@ -64,6 +51,7 @@ describe('a run that fails', () => {
   });
 
   it('names the session in the first jsonl event; a successful run prints no "Resume with"', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(1));
     const result = await runToEnd(server, sandbox, ['run', 'flow.yaml', '--output', 'jsonl'], {
       cwd: work,
@@ -77,6 +65,7 @@ describe('a run that fails', () => {
 
 describe('taskflow sessions', () => {
   it('lists, shows (text and --json) and removes sessions', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(2));
     writeFlow(work, 'broken', FAILING_FLOW);
     const ok = await runToEnd(server, sandbox, ['run', 'flow.yaml', '--output', 'plain'], {

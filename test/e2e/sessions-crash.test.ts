@@ -1,12 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  messagesOf,
-  startFakeModelServer,
-  type FakeModelServer,
-  type RecordedRequest,
-} from '../fakes/fake-model-server.js';
+import { describe, expect, it } from 'vitest';
+import { messagesOf, type RecordedRequest } from '../fakes/fake-model-server.js';
 import { makeSandbox } from './cli-harness.js';
 import {
   answerItems,
@@ -21,6 +16,7 @@ import {
   runToEnd,
   sessionsRoot,
   taskResults,
+  useSessionsWorkspace,
   writeFlow,
   writeWorkspace,
 } from './sessions-kit.js';
@@ -35,23 +31,11 @@ import {
 const ITEMS = 20;
 const DONE_BEFORE_CRASH = 8;
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ handler: answerItems });
 
 /** An uninterrupted run of the same flow in its own sandbox: what resume must reproduce. */
 async function referenceRun(async: boolean) {
+  const { server } = workspace;
   const reference = makeSandbox();
   try {
     const referenceWork = writeWorkspace(reference);
@@ -82,6 +66,7 @@ describe.each([
   { async: true, inFlight: 4 },
 ])('SIGKILL after 8 of 20 items (async: $async)', ({ async, inFlight }) => {
   it('resume requests only the 12 unfinished items and task 3, and ends as an uninterrupted run', async () => {
+    const { server, sandbox, work } = workspace;
     const expected = await referenceRun(async);
     expect(expected.requests).toHaveLength(ITEMS + 1);
 

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, runCli } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 import {
   answerItems,
   crash,
@@ -15,9 +14,9 @@ import {
   runToEnd,
   sessionsRoot,
   startCli,
+  useSessionsWorkspace,
   waitFor,
   writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -27,27 +26,16 @@ import {
  * taken over).
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-  writeFlow(work, 'flow', itemsFlow(3));
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ handler: answerItems, flow: itemsFlow(3) });
 
 const resume = (id: string, ...extra: string[]) =>
-  runToEnd(server, sandbox, ['resume', id, '--output', 'plain', ...extra], { cwd: work });
+  runToEnd(workspace.server, workspace.sandbox, ['resume', id, '--output', 'plain', ...extra], {
+    cwd: workspace.work,
+  });
 
 describe('resume of a session that needs nothing', () => {
   it('says the session finished and exits 0 without a request', async () => {
+    const { server, sandbox, work } = workspace;
     const run = await runToEnd(server, sandbox, ['run', 'flow.yaml', '--output', 'plain'], {
       cwd: work,
     });
@@ -65,6 +53,7 @@ describe('resume after the taskflow changed', () => {
   // Before per-task fingerprints any changed file was refused; now only edits to work the
   // session keeps are (test/compat/resume-edits.test.ts covers the allowed edits).
   it('refuses an edit to a finished task with exit 78 naming it; --force resumes at task granularity', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     const flow = path.join(work, 'flow.yaml');
     fs.writeFileSync(
@@ -97,6 +86,7 @@ describe('resume after the taskflow changed', () => {
   });
 
   it('resumes item by item when files changed but no definition did (a comment)', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     fs.appendFileSync(path.join(work, 'flow.yaml'), '# edited after the run began\n');
     fs.appendFileSync(path.join(work, 'personalities', 'plain.yaml'), '# edited too\n');
@@ -113,6 +103,7 @@ describe('resume after the taskflow changed', () => {
 
 describe('resume with new globals', () => {
   it('is refused with exit 2: a resumed run is the same run', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     const result = await resume(id, '-g', 'name=other');
     expect(result.code).toBe(2);
@@ -123,6 +114,7 @@ describe('resume with new globals', () => {
 
 describe('two processes resuming one session', () => {
   it('fails the second naming the holder pid; a killed holder leaves a lock the next resume takes over', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     let parked = false;
     server.setHandler((request) => {
@@ -157,6 +149,7 @@ describe('two processes resuming one session', () => {
 
 describe('resume from another folder', () => {
   it('loads definitions and runs shell tasks where the run started', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(
       work,
       'flow',
@@ -176,6 +169,7 @@ describe('resume from another folder', () => {
   });
 
   it('resumes when a reference now resolves to an identical file elsewhere, listing both', async () => {
+    const { server, sandbox, work } = workspace;
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 1 });
     const shadow = path.join(sandbox, 'shadow');
     fs.mkdirSync(path.join(shadow, 'personalities'), { recursive: true });

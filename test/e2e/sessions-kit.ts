@@ -2,14 +2,17 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { beforeEach } from 'vitest';
 import {
   lastUserText,
   messagesOf,
+  startFakeModelServer,
   type FakeModelServer,
   type FakeReply,
+  type FakeReplyHandler,
   type RecordedRequest,
 } from '../fakes/fake-model-server.js';
-import { REPO_ROOT, spawnCli, type CliResult } from './cli-harness.js';
+import { makeSandbox, REPO_ROOT, spawnCli, type CliResult } from './cli-harness.js';
 
 /** Shared by the sessions e2e tests: flows written into the sandbox, crashes, journals. */
 
@@ -67,6 +70,55 @@ export function writeFlow(work: string, name: string, body: string): string {
   const file = path.join(work, `${name}.yaml`);
   fs.writeFileSync(file, `${FLOW_HEADER('taskflow')}${body}`);
   return file;
+}
+
+export interface SessionsWorkspace {
+  readonly server: FakeModelServer;
+  readonly sandbox: string;
+  /** The folder writeWorkspace wrote: the CLI's working directory. */
+  readonly work: string;
+}
+
+/**
+ * The set-up of a sessions e2e file, registered as a `beforeEach` with its teardown: per
+ * test a fake model server (answering with `handler` when given), a fresh sandbox holding
+ * writeWorkspace's folder (and `flow.yaml` when `flow` is given); afterwards the server is
+ * closed and the sandbox removed. `realPath` resolves the sandbox's symlinks, for tests that
+ * compare paths the CLI prints. The returned object reads the running test's values and
+ * throws outside a test.
+ */
+export function useSessionsWorkspace(
+  options: { handler?: FakeReplyHandler; flow?: string; realPath?: boolean } = {},
+): SessionsWorkspace {
+  let current: SessionsWorkspace | undefined;
+  beforeEach(async () => {
+    const server = await startFakeModelServer();
+    if (options.handler) server.setHandler(options.handler);
+    const sandbox = options.realPath === true ? fs.realpathSync(makeSandbox()) : makeSandbox();
+    const work = writeWorkspace(sandbox);
+    if (options.flow !== undefined) writeFlow(work, 'flow', options.flow);
+    current = { server, sandbox, work };
+    return async () => {
+      current = undefined;
+      await server.close();
+      fs.rmSync(sandbox, { recursive: true, force: true });
+    };
+  });
+  const now = (): SessionsWorkspace => {
+    if (current === undefined) throw new Error('the sessions workspace exists only in a test');
+    return current;
+  };
+  return {
+    get server() {
+      return now().server;
+    },
+    get sandbox() {
+      return now().sandbox;
+    },
+    get work() {
+      return now().work;
+    },
+  };
 }
 
 /** Model requests only (chat or responses), in arrival order. */

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, runCli } from './cli-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 import {
   answerItems,
   crashAfterItems,
@@ -13,8 +12,7 @@ import {
   modelRequests,
   runToEnd,
   sessionsRoot,
-  writeFlow,
-  writeWorkspace,
+  useSessionsWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -23,31 +21,25 @@ import {
  * with a message naming the version (a session error: exit 1, nothing sent).
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
+const workspace = useSessionsWorkspace({ handler: answerItems, flow: itemsFlow(6) });
 let id: string;
 let sessionDir: string;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-  writeFlow(work, 'flow', itemsFlow(6));
+  const { server, sandbox, work } = workspace;
   ({ id } = await crashAfterItems(server, sandbox, work, { doneBefore: 3 }));
   sessionDir = path.join(sessionsRoot(sandbox), id);
 });
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
 
 const resume = () =>
-  runToEnd(server, sandbox, ['resume', id, '--output', 'plain'], { cwd: work, timeoutMs: 30_000 });
+  runToEnd(workspace.server, workspace.sandbox, ['resume', id, '--output', 'plain'], {
+    cwd: workspace.work,
+    timeoutMs: 30_000,
+  });
 
 describe('a damaged session', () => {
   it('resumes after a torn final journal line and a deleted manifest', async () => {
+    const { server, sandbox } = workspace;
     const journalPath = path.join(sessionDir, 'journal.jsonl');
     const intact = fs.readFileSync(journalPath, 'utf8');
     fs.appendFileSync(journalPath, '{"seq":999,"type":"item-end","task":1,"item":3,"sta');
@@ -78,6 +70,7 @@ describe('a damaged session', () => {
   });
 
   it('rebuilds a manifest cut short and resumes', async () => {
+    const { server, sandbox } = workspace;
     const listed = await runCli(['sessions', 'list'], sandbox);
     expect(listed.stdout).toMatch(new RegExp(`${id}\\s+running \\(process gone\\)\\s+1/3`));
     const manifestPath = path.join(sessionDir, 'manifest.json');
@@ -94,6 +87,7 @@ describe('a damaged session', () => {
   });
 
   it('refuses a manifest of a newer schema version, naming it, and sends nothing', async () => {
+    const { server, sandbox } = workspace;
     const manifestPath = path.join(sessionDir, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(manifestPath, JSON.stringify({ ...manifest, schemaVersion: 7 }));

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeModelServer,
-  toolResultsOf,
-  type FakeModelServer,
-  type FakeReply,
-  type RecordedRequest,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { toolResultsOf, type FakeReply, type RecordedRequest } from '../fakes/fake-model-server.js';
 import {
   crash,
   journalOf,
@@ -16,9 +9,8 @@ import {
   runToEnd,
   sessionsRoot,
   startCli,
+  useSessionsWorkspace,
   waitFor,
-  writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -59,20 +51,7 @@ function prober(request: RecordedRequest): FakeReply {
   return { kind: 'message', text: `The server said: ${results[0]?.output ?? ''}` };
 }
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-  writeFlow(work, 'flow', FLOW);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ flow: FLOW });
 
 function filesUnder(folder: string): string[] {
   if (!fs.existsSync(folder)) return [];
@@ -85,6 +64,7 @@ const env = { AI_API_TOKEN: TOKEN, SECRET_VALUE: SECRET };
 
 describe('secrets at rest', () => {
   it('never reach the session files or the logs, through a crash and a resume', async () => {
+    const { server, sandbox, work } = workspace;
     let parked = false;
     server.setHandler((request) => {
       // The second turn (after the tool returned the secret) parks until the crash.

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, parseJsonl } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { parseJsonl } from './cli-harness.js';
 import {
   answerItems,
   isSummary,
@@ -15,9 +14,8 @@ import {
   runToEnd,
   sessionsRoot,
   startCli,
+  useSessionsWorkspace,
   waitFor,
-  writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -26,27 +24,14 @@ import {
  * `resumeNotBefore`); both resume where they stopped.
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-  writeFlow(work, 'flow', itemsFlow(4));
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace({ handler: answerItems, flow: itemsFlow(4) });
 
 const itemsOf = (requests: ReturnType<typeof modelRequests>) =>
   requests.filter((request) => !isSummary(request)).map(itemOf);
 
 describe('resume after Ctrl-C', () => {
   it('exits 130 with "Resume with", and the resume continues with the interrupted item', async () => {
+    const { server, sandbox, work } = workspace;
     let parked = false;
     server.setHandler((request) => {
       if (!isSummary(request) && itemOf(request) === 2) {
@@ -85,6 +70,7 @@ describe('resume after Ctrl-C', () => {
 
 describe('resume after a long Retry-After', () => {
   it('stops with 75, refuses to resume early, then continues the attempt count', async () => {
+    const { server, sandbox, work } = workspace;
     let limited = false;
     server.setHandler((request) => {
       if (!limited && !isSummary(request) && itemOf(request) === 2) {

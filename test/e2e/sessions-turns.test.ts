@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeModelServer,
-  toolResultsOf,
-  type FakeModelServer,
-  type FakeReply,
-  type RecordedRequest,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { toolResultsOf, type FakeReply, type RecordedRequest } from '../fakes/fake-model-server.js';
 import {
   crash,
   journalOf,
@@ -16,9 +9,9 @@ import {
   onlySession,
   runToEnd,
   startCli,
+  useSessionsWorkspace,
   waitFor,
   writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -81,22 +74,11 @@ function noteTaker(request: RecordedRequest): FakeReply {
 const conversationJson = (request: RecordedRequest): string =>
   JSON.stringify(request.api === 'responses' ? request.body.input : request.body.messages);
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
-
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
+const workspace = useSessionsWorkspace();
 
 /** Writes the tools made: memcache rows (sqlite backend, one per add) and logbook entries. */
 function sideEffects(): { notes: number; logbook: number } {
+  const { sandbox } = workspace;
   const memcache = JSON.parse(
     fs.readFileSync(path.join(sandbox, 'memcache', 'memory.sqlite.json'), 'utf8'),
   ) as { rows: { key: string }[] };
@@ -111,6 +93,7 @@ function sideEffects(): { notes: number; logbook: number } {
 
 describe.each(['chat', 'responses'])('killed before the third model turn (%s API)', (api) => {
   it('resumes without executing a tool again, with a byte-identical conversation', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', flowBody(api));
     let blocked: RecordedRequest | undefined;
     server.setHandler((request) => {
@@ -156,6 +139,7 @@ describe.each(['chat', 'responses'])('killed before the third model turn (%s API
 
 describe('killed while tool calls are in flight', () => {
   it('re-runs only the read-only call; the other is reported to the model as of unknown outcome', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(
       work,
       'flow',

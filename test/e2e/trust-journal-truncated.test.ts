@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeModelServer, type FakeModelServer } from '../fakes/fake-model-server.js';
-import { makeSandbox, runCli } from './cli-harness.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-harness.js';
 import {
   answerItems,
   crashAfterItems,
@@ -13,8 +12,8 @@ import {
   onlySession,
   runToEnd,
   sessionsRoot,
+  useSessionsWorkspace,
   writeFlow,
-  writeWorkspace,
 } from './sessions-kit.js';
 
 /**
@@ -24,29 +23,21 @@ import {
  * A torn final line (a crash mid-append, which the manifest never counts) still resumes.
  */
 
-let server: FakeModelServer;
-let sandbox: string;
-let work: string;
+const workspace = useSessionsWorkspace({ handler: answerItems });
 
-beforeEach(async () => {
-  server = await startFakeModelServer();
-  server.setHandler(answerItems);
-  sandbox = makeSandbox();
-  work = writeWorkspace(sandbox);
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
-});
-
-const journalPath = (id: string) => path.join(sessionsRoot(sandbox), id, 'journal.jsonl');
-const manifestPath = (id: string) => path.join(sessionsRoot(sandbox), id, 'manifest.json');
+const journalPath = (id: string) => path.join(sessionsRoot(workspace.sandbox), id, 'journal.jsonl');
+const manifestPath = (id: string) =>
+  path.join(sessionsRoot(workspace.sandbox), id, 'manifest.json');
 
 const resume = (id: string) =>
-  runToEnd(server, sandbox, ['resume', id, '--output', 'plain'], { cwd: work, timeoutMs: 30_000 });
+  runToEnd(workspace.server, workspace.sandbox, ['resume', id, '--output', 'plain'], {
+    cwd: workspace.work,
+    timeoutMs: 30_000,
+  });
 
 /** Resumes and expects the refusal: exit 1, one stderr line, no request, files untouched. */
 async function expectRefused(id: string, pattern: RegExp): Promise<string> {
+  const { server, sandbox } = workspace;
   const journalBefore = fs.readFileSync(journalPath(id));
   const manifestBefore = fs.readFileSync(manifestPath(id), 'utf8');
   const before = modelRequests(server).length;
@@ -67,6 +58,7 @@ async function expectRefused(id: string, pattern: RegExp): Promise<string> {
 
 describe('a journal shorter than its manifest', () => {
   it('refuses an emptied journal of a killed run', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(6));
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 3 });
     fs.truncateSync(journalPath(id), 0);
@@ -81,6 +73,7 @@ describe('a journal shorter than its manifest', () => {
   });
 
   it('refuses a journal of a killed run cut in half', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(6));
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 3 });
     const size = fs.statSync(journalPath(id)).size;
@@ -89,6 +82,7 @@ describe('a journal shorter than its manifest', () => {
   });
 
   it('refuses a half journal of a run that failed part-way', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(12));
     server.setHandler((request) =>
       isSummary(request) ? { kind: 'error', status: 400 } : answerItems(request),
@@ -110,6 +104,7 @@ describe('a journal shorter than its manifest', () => {
   });
 
   it('still resumes after a torn final line (a crash mid-append)', async () => {
+    const { server, sandbox, work } = workspace;
     writeFlow(work, 'flow', itemsFlow(6));
     const { id } = await crashAfterItems(server, sandbox, work, { doneBefore: 3 });
     const text = fs.readFileSync(journalPath(id), 'utf8');

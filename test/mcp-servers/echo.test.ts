@@ -27,18 +27,19 @@ const INITIALIZE = {
 /** What switches the echo executable to taskflow's diagnostic echo server. */
 const DIAGNOSTICS = { TASKFLOW_ECHO_DIAGNOSTICS: '1' };
 
+/** The connection a test made (closed after it). */
+let connection: StdioServerConnection | undefined;
+
+beforeAll(() => {
+  builtServerPath('echo');
+});
+
+afterEach(async () => {
+  await connection?.close();
+  connection = undefined;
+});
+
 describe("echo server (seclab's, the default)", () => {
-  let connection: StdioServerConnection | undefined;
-
-  beforeAll(() => {
-    builtServerPath('echo');
-  });
-
-  afterEach(async () => {
-    await connection?.close();
-    connection = undefined;
-  });
-
   it('offers only echo_tool {message}, which answers "Tool echo: <message>"', async () => {
     connection = await connectStdioServer('echo');
     const { tools } = await connection.client.listTools();
@@ -86,17 +87,6 @@ describe("echo server (seclab's, the default)", () => {
 });
 
 describe('diagnostic echo server (TASKFLOW_ECHO_DIAGNOSTICS=1)', () => {
-  let connection: StdioServerConnection | undefined;
-
-  beforeAll(() => {
-    builtServerPath('echo');
-  });
-
-  afterEach(async () => {
-    await connection?.close();
-    connection = undefined;
-  });
-
   it('echoes the message', async () => {
     connection = await connectStdioServer('echo', DIAGNOSTICS);
     expect(await callText(connection.client, 'echo', { message: 'hello {{ x }} ü' })).toBe(

@@ -1,48 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  builtServerPath,
-  callText,
-  connectStdioServer,
-  resultText,
-  type StdioServerConnection,
-} from './server-process.js';
+import { describe, expect, it } from 'vitest';
+import { resultText, useStateServer } from './server-process.js';
 
 /**
  * The logbook server process over stdio. Expected answers and files are seclab's
  * (mcp_servers/logbook/logbook.py), worked out from its source.
  */
 describe('logbook server', () => {
-  let stateDirectory: string;
-  let connection: StdioServerConnection | undefined;
-
-  beforeAll(() => {
-    builtServerPath('logbook');
-  });
-
-  beforeEach(async () => {
-    stateDirectory = await mkdtemp(join(tmpdir(), 'taskflow-logbook-test-'));
-  });
-
-  afterEach(async () => {
-    await connection?.close();
-    connection = undefined;
-    await rm(stateDirectory, { recursive: true, force: true });
-  });
-
-  async function start(environment: Record<string, string> = {}): Promise<StdioServerConnection> {
-    await connection?.close();
-    connection = await connectStdioServer('logbook', {
-      LOGBOOK_STATE_DIR: stateDirectory,
-      ...environment,
-    });
-    return connection;
-  }
-
-  const call = (name: string, args: Record<string, unknown>) =>
-    callText(connection!.client, name, args);
+  const logbook = useStateServer('logbook', 'LOGBOOK_STATE_DIR');
+  const { start, call } = logbook;
 
   it("lists seclab's tools and argument names", async () => {
     const { client } = await start();
@@ -80,13 +47,13 @@ describe('logbook server', () => {
     expect(await call('logbook_read', { key: 'alpha' })).toBe('[]');
     expect(await call('logbook_read', { key: 'beta' })).toBe('[\n  "other"\n]');
     // An erased key stays, with no entries.
-    expect(await readFile(join(stateDirectory, 'logbook.json'), 'utf8')).toBe(
+    expect(await readFile(join(logbook.stateDirectory, 'logbook.json'), 'utf8')).toBe(
       '{\n  "alpha": [],\n  "beta": [\n    "other"\n  ]\n}',
     );
   });
 
   it('reads a logbook.json seclab wrote, and keeps entries across a restart', async () => {
-    await writeFile(join(stateDirectory, 'logbook.json'), '{"k": ["from seclab"]}');
+    await writeFile(join(logbook.stateDirectory, 'logbook.json'), '{"k": ["from seclab"]}');
     await start();
     await call('logbook_write', { entry: 'from taskflow', key: 'k' });
     await start();
@@ -108,7 +75,7 @@ describe('logbook server', () => {
   });
 
   it('reports an invalid logbook.json with its path', async () => {
-    const filePath = join(stateDirectory, 'logbook.json');
+    const filePath = join(logbook.stateDirectory, 'logbook.json');
     await writeFile(filePath, '{"k": "not a list"}');
     const { client } = await start();
     const result = await client.callTool({ name: 'logbook_read', arguments: { key: 'k' } });
@@ -117,7 +84,7 @@ describe('logbook server', () => {
   });
 
   it('logs to $LOG_DIR/mcp_logbook.log when LOG_DIR is set', async () => {
-    const logDirectory = join(stateDirectory, 'logs');
+    const logDirectory = join(logbook.stateDirectory, 'logs');
     await start({ LOG_DIR: logDirectory });
     await call('logbook_read', { key: 'k' });
     expect(await readFile(join(logDirectory, 'mcp_logbook.log'), 'utf8')).toMatch(

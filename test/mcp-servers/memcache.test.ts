@@ -1,17 +1,8 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userDataDirectory } from '../../src/mcp-servers/state-directory.js';
-import {
-  builtServerPath,
-  callText,
-  connectStdioServer,
-  exitOf,
-  resultText,
-  spawnServer,
-  type StdioServerConnection,
-} from './server-process.js';
+import { exitOf, resultText, spawnServer, useStateServer } from './server-process.js';
 
 /**
  * The memcache server process over stdio, per backend. Expected answers and files are
@@ -21,32 +12,8 @@ import {
 
 const KEYS_HEADER = 'IMPORTANT: your known memcache keys are now:\n';
 
-let stateDirectory: string;
-let connection: StdioServerConnection | undefined;
-
-beforeAll(() => {
-  builtServerPath('memcache');
-});
-beforeEach(async () => {
-  stateDirectory = await mkdtemp(join(tmpdir(), 'taskflow-memcache-test-'));
-});
-afterEach(async () => {
-  await connection?.close();
-  connection = undefined;
-  await rm(stateDirectory, { recursive: true, force: true });
-});
-
-async function start(environment: Record<string, string> = {}): Promise<StdioServerConnection> {
-  await connection?.close();
-  connection = await connectStdioServer('memcache', {
-    MEMCACHE_STATE_DIR: stateDirectory,
-    ...environment,
-  });
-  return connection;
-}
-
-const call = (name: string, args: Record<string, unknown> = {}) =>
-  callText(connection!.client, name, args);
+const memcache = useStateServer('memcache', 'MEMCACHE_STATE_DIR');
+const { start, call } = memcache;
 
 describe('memcache server tools', () => {
   it("lists seclab's seven tools with its argument names; reads are read-only", async () => {
@@ -121,7 +88,7 @@ describe('memcache dictionary_file backend', () => {
     expect(await call('memcache_list_keys')).toBe(
       `${KEYS_HEADER}\n- fruits\n- note\n- count\n- naïve`,
     );
-    expect(await readFile(join(stateDirectory, 'memory.json'), 'utf8')).toBe(
+    expect(await readFile(join(memcache.stateDirectory, 'memory.json'), 'utf8')).toBe(
       '{"fruits": ["apple", "banana", "cherry", "damson"], "note": "hi there", "count": 5, ' +
         '"na\\u00efve": {"nested": [true, null]}}',
     );
@@ -157,15 +124,15 @@ describe('memcache dictionary_file backend', () => {
       'Memory cache was cleared, all previous key lists are invalidated.',
     );
     expect(await call('memcache_list_keys')).toBe(KEYS_HEADER);
-    expect(await readFile(join(stateDirectory, 'memory.json'), 'utf8')).toBe('{}');
+    expect(await readFile(join(memcache.stateDirectory, 'memory.json'), 'utf8')).toBe('{}');
   });
 
   it('reads a memory.json seclab wrote, and creates one on first use', async () => {
-    await writeFile(join(stateDirectory, 'memory.json'), '{"from_seclab": [1, 2]}');
+    await writeFile(join(memcache.stateDirectory, 'memory.json'), '{"from_seclab": [1, 2]}');
     await start(backend);
     expect(await call('memcache_get_state', { key: 'from_seclab' })).toBe('[1, 2]');
 
-    const fresh = join(stateDirectory, 'fresh', 'nested');
+    const fresh = join(memcache.stateDirectory, 'fresh', 'nested');
     await start({ ...backend, MEMCACHE_STATE_DIR: fresh });
     await call('memcache_list_keys');
     expect(await readFile(join(fresh, 'memory.json'), 'utf8')).toBe('{}');
@@ -190,7 +157,7 @@ describe('memcache dictionary_file backend', () => {
   });
 
   it('reports an invalid memory.json with its path and leaves it untouched', async () => {
-    const filePath = join(stateDirectory, 'memory.json');
+    const filePath = join(memcache.stateDirectory, 'memory.json');
     await writeFile(filePath, '["not", "a dictionary"]');
     const { client } = await start(backend);
     const result = await client.callTool({
@@ -257,7 +224,7 @@ describe('memcache sqlite backend (the default)', () => {
     await start();
     expect(await call('memcache_get_state', { key: 'log' })).toBe('"ab"');
     const file = JSON.parse(
-      await readFile(join(stateDirectory, 'memory.sqlite.json'), 'utf8'),
+      await readFile(join(memcache.stateDirectory, 'memory.sqlite.json'), 'utf8'),
     ) as unknown;
     expect(file).toEqual({
       version: 1,
@@ -269,7 +236,7 @@ describe('memcache sqlite backend (the default)', () => {
   });
 
   it("warns that seclab's memory.db is not read", async () => {
-    await writeFile(join(stateDirectory, 'memory.db'), 'SQLite format 3\0');
+    await writeFile(join(memcache.stateDirectory, 'memory.db'), 'SQLite format 3\0');
     const server = await start();
     await call('memcache_list_keys');
     expect(server.stderr()).toMatch(/memory\.db \(seclab's SQLite memory\) is not read/);
@@ -280,7 +247,7 @@ describe('memcache server configuration', () => {
   it('fails to start on an unknown MEMCACHE_BACKEND, naming the known ones', async () => {
     const child = spawnServer('memcache', [], {
       MEMCACHE_BACKEND: 'redis',
-      MEMCACHE_STATE_DIR: stateDirectory,
+      MEMCACHE_STATE_DIR: memcache.stateDirectory,
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -291,7 +258,7 @@ describe('memcache server configuration', () => {
   });
 
   it('keeps state in the per-user data folder when MEMCACHE_STATE_DIR is empty', async () => {
-    const home = join(stateDirectory, 'home');
+    const home = join(memcache.stateDirectory, 'home');
     await mkdir(home);
     await start({ MEMCACHE_STATE_DIR: '', HOME: home, MEMCACHE_BACKEND: 'dictionary_file' });
     await call('memcache_set_state', { key: 'k', value: 'v' });
@@ -300,7 +267,7 @@ describe('memcache server configuration', () => {
   });
 
   it('logs to $LOG_DIR/mcp_memcache.log when LOG_DIR is set', async () => {
-    const logDirectory = join(stateDirectory, 'logs');
+    const logDirectory = join(memcache.stateDirectory, 'logs');
     await start({ LOG_DIR: logDirectory });
     await call('memcache_list_keys');
     const log = await readFile(join(logDirectory, 'mcp_memcache.log'), 'utf8');

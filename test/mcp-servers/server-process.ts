@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
 
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,6 +51,58 @@ export async function connectStdioServer(
   const pid = transport.pid;
   if (pid === null) throw new Error(`${name} server has no pid after connecting`);
   return { client, pid, stderr: () => stderrText, close: () => client.close() };
+}
+
+export interface StateServerFixture {
+  /** The running test's own state folder (fresh before it, removed after it). */
+  readonly stateDirectory: string;
+  /**
+   * (Re)starts the server with its state variable set to `stateDirectory` plus `environment`
+   * (which may override it), closing the previous connection first.
+   */
+  start: (environment?: Record<string, string>) => Promise<StdioServerConnection>;
+  /** Calls a tool on the connection `start` made last (see `callText`). */
+  call: (name: string, args?: Record<string, unknown>) => Promise<string>;
+}
+
+/**
+ * Hooks for tests of a built server that keeps state in the folder `stateVariable` names:
+ * checks the build once, gives each test a fresh state folder and closes the server and
+ * removes the folder after it.
+ */
+export function useStateServer(name: string, stateVariable: string): StateServerFixture {
+  let stateDirectory: string | undefined;
+  let connection: StdioServerConnection | undefined;
+  beforeAll(() => {
+    builtServerPath(name);
+  });
+  beforeEach(async () => {
+    stateDirectory = await mkdtemp(join(tmpdir(), `taskflow-${name}-test-`));
+  });
+  afterEach(async () => {
+    await connection?.close();
+    connection = undefined;
+    if (stateDirectory !== undefined) await rm(stateDirectory, { recursive: true, force: true });
+  });
+  const fixture: StateServerFixture = {
+    get stateDirectory() {
+      if (stateDirectory === undefined) throw new Error('stateDirectory is set per test');
+      return stateDirectory;
+    },
+    start: async (environment = {}) => {
+      await connection?.close();
+      connection = await connectStdioServer(name, {
+        [stateVariable]: fixture.stateDirectory,
+        ...environment,
+      });
+      return connection;
+    },
+    call: async (tool, args = {}) => {
+      if (connection === undefined) throw new Error(`call ${tool}: start the server first`);
+      return callText(connection.client, tool, args);
+    },
+  };
+  return fixture;
 }
 
 /** The text of a tool result's single text part. */
