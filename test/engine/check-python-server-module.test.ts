@@ -70,7 +70,7 @@ describe("checkPythonServerModule with the run's checks", () => {
     const log = path.join(bin, 'calls.log');
     fs.mkdirSync(bin);
     const command = path.join(bin, 'python3');
-    fs.writeFileSync(command, `#!/bin/sh\necho "$*" >> '${log}'\nexit ${status}\n`, {
+    fs.writeFileSync(command, `#!/bin/sh\necho call >> '${log}'\nexit ${status}\n`, {
       mode: 0o755,
     });
     const calls = () =>
