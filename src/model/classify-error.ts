@@ -1,11 +1,15 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from 'openai';
-import { failureReason, fieldOf, messageOf, readErrorFacts } from './error-facts.js';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { permanentEndpointFailure, transientNetworkReason } from './classify-endpoint-failure.js';
+import { fieldOf, messageOf, readErrorFacts, useSdkErrorClasses } from './error-facts.js';
 import type { ErrorFacts } from './error-facts.js';
 import { isLoopbackUrl } from './loopback-host.js';
 import { ModelError } from './model-error.js';
 import type { ErrorClass, ErrorClassification } from './model-error.js';
 import { parseRetryHint, readHeader } from './retry-hints.js';
 import type { RetryHint } from './retry-hints.js';
+
+// error-facts.ts reads SDK errors through the classes this module (which loads the SDK) tells it.
+useSdkErrorClasses({ APIError, APIConnectionError });
 
 export interface ClassifyContext {
   /** Base URL the request went to; named in messages. */
@@ -91,7 +95,13 @@ export function classifyModelError(error: unknown, context: ClassifyContext): Mo
     retryable: boolean,
     message: string,
     extra: Partial<ErrorClassification> = {},
-  ) => new ModelError(message, { errorClass, retryable, ...extra }, { cause: error });
+    reason?: string,
+  ) =>
+    new ModelError(
+      message,
+      { errorClass, retryable, ...extra },
+      { cause: error, ...(reason !== undefined && { reason }) },
+    );
 
   // Only we abort requests, so any abort is ours.
   if (context.signal?.aborted === true || isAbortLike(error)) {
@@ -123,21 +133,23 @@ export function classifyModelError(error: unknown, context: ClassifyContext): Mo
   }
   if (status === 429 || (facts.inBand && matchesKind(facts, /^rate_limit/i))) {
     const message = `rate limited by ${endpoint}${statusText} for model ${model}`;
-    return make('rate-limited', true, message, hinted);
+    return make('rate-limited', true, message, hinted, detail);
   }
   const serverKind =
     matchesKind(facts, serverKinds) && (status === undefined ? facts.inBand : status >= 500);
   if ((status !== undefined && serverStatuses.has(status)) || serverKind) {
     const where = facts.inBand ? `in the stream from ${endpoint}` : `at ${endpoint}${statusText}`;
-    return make('server', true, `server error ${where} for model ${model}: ${detail}`, hinted);
+    const message = `server error ${where} for model ${model}: ${detail}`;
+    return make('server', true, message, hinted, detail);
   }
   if (status === 408 || status === 409) {
     const what = status === 408 ? 'request timeout' : 'conflict';
     const message = `${what} at ${endpoint} (${status}) for model ${model}`;
-    return make('transient-http', true, message, hinted);
+    return make('transient-http', true, message, hinted, detail);
   }
   if (error instanceof APIConnectionTimeoutError || fieldOf(error, 'name') === 'TimeoutError') {
-    return make('timeout', true, `request to ${endpoint} timed out (model ${model})`);
+    const message = `request to ${endpoint} timed out (model ${model})`;
+    return make('timeout', true, message, {}, 'the request timed out');
   }
   const networkCode = networkCodeOf(facts.chain);
   const networkish =
@@ -146,17 +158,23 @@ export function classifyModelError(error: unknown, context: ClassifyContext): Mo
     facts.chain.some((item) => networkText.test(messageOf(item)));
   // Before the network row: undici's "terminated" (UND_ERR_SOCKET) only happens mid-body.
   const broken = isTerminated(facts.chain) || (context.streamStarted === true && networkish);
+  const reason = transientNetworkReason(facts.chain, endpoint);
   if (status === undefined && broken) {
     const message = `stream from ${endpoint} broke off before the reply was complete (model ${model})`;
-    return make('stream-interrupted', true, message);
+    return make('stream-interrupted', true, message, {}, reason);
   }
+  // Before the transient network row: a failure that cannot heal is a configuration error.
+  const permanent =
+    status === undefined ? permanentEndpointFailure(facts.chain, endpoint) : undefined;
+  if (permanent !== undefined) return make('config', false, oneLine(permanent, 400));
   if (status === undefined && networkish) {
     if (networkCode === 'ECONNREFUSED' && isLoopbackUrl(endpoint)) {
       const message = `connection refused by ${endpoint} (ECONNREFUSED): is the local server running?`;
-      return make('network', true, message, { localRefused: true });
+      return make('network', true, message, { localRefused: true }, reason);
     }
-    const reason = networkCode ?? oneLine(failureReason(error));
-    return make('network', true, `cannot reach ${endpoint} (${reason}) for model ${model}`);
+    const short = networkCode ?? oneLine(reason ?? 'connection failed');
+    const message = `cannot reach ${endpoint} (${short}) for model ${model}`;
+    return make('network', true, message, {}, reason);
   }
   if (status === 401) {
     const variable = context.tokenVariable ?? 'AI_API_TOKEN';

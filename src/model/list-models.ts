@@ -107,11 +107,15 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** Keeps messages that already say it all (auth, cancelled, local refused); names the URL otherwise. */
+/**
+ * Keeps messages that already say it all (auth, cancelled, local refused, an endpoint that
+ * cannot be reached at all: DNS, TLS, a refused port); names the URL otherwise.
+ */
 function listingError(classified: ModelError, url: string, cause: unknown): ModelError {
   const { classification } = classified;
   const keep = ['auth', 'cancelled'].includes(classification.errorClass);
-  if (keep || classification.localRefused === true) return classified;
+  const unreachable = classification.errorClass === 'config' && classification.status === undefined;
+  if (keep || unreachable || classification.localRefused === true) return classified;
   const { status } = classification;
   const reason =
     status === undefined

@@ -51,17 +51,23 @@ function codeFor(errorClass: ErrorClass): ErrorCode {
 export class ModelError extends TaskflowError {
   override readonly name = 'ModelError';
   readonly classification: ErrorClassification;
+  /**
+   * The cause in a few words for retry notices (`connection reset (ECONNRESET)`, the API's
+   * own message); absent when the message says it best.
+   */
+  readonly reason?: string;
 
   constructor(
     message: string,
     classification: ErrorClassification,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; reason?: string } = {},
   ) {
     super(codeFor(classification.errorClass), message, {
       ...(options.cause !== undefined && { cause: options.cause }),
       ...(classification.status !== undefined && { status: classification.status }),
     });
     this.classification = classification;
+    if (options.reason !== undefined && options.reason !== '') this.reason = options.reason;
   }
 }
 

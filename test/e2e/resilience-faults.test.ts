@@ -156,7 +156,7 @@ describe('streams', () => {
         errorClass: 'stream-interrupted',
         status: null,
         attempt: 1,
-        maxAttempts: 6,
+        maxAttempts: 12,
         delaySource: 'backoff',
       }),
     ]);

@@ -82,7 +82,7 @@ describe('429 on every attempt, no hints', () => {
     // The ladder's waits, escalating on the shared gate: [1,2], [2,4] ... capped at [30,60] s.
     const retries = eventsOfType(stopped.events, 'model-retry');
     expect(retries.map((retry) => [retry.attempt, retry.maxAttempts])).toEqual(
-      [1, 2, 3, 4, 5, 6, 7].map((attempt) => [attempt, 8]),
+      [1, 2, 3, 4, 5, 6, 7].map((attempt) => [attempt, 12]),
     );
     const gaps = arrivalGaps(first.arrivals);
     expect(gaps).toEqual(retries.map((retry) => retry.delayMs));

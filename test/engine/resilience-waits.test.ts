@@ -74,7 +74,7 @@ describe('transient failures', () => {
       ['server', 503, 1],
       ['server', 503, 2],
     ]);
-    expect(run.retries.every((retry) => retry.maxAttempts === 6)).toBe(true);
+    expect(run.retries.every((retry) => retry.maxAttempts === 12)).toBe(true);
     expect(run.retries.every((retry) => retry.delaySource === 'backoff')).toBe(true);
     expect(run.gaps).toEqual(run.retries.map((retry) => retry.delayMs));
     const [first = 0, second = 0] = run.gaps;
@@ -157,9 +157,9 @@ describe('rate limits and server hints', () => {
     expect(
       run.retries.map((retry) => [retry.attempt, retry.maxAttempts, retry.delaySource]),
     ).toEqual([
-      [1, 8, 'backoff'],
-      [2, 8, 'backoff'],
-      [3, 8, 'backoff'],
+      [1, 12, 'backoff'],
+      [2, 12, 'backoff'],
+      [3, 12, 'backoff'],
     ]);
     expect(run.gaps).toEqual(run.retries.map((retry) => retry.delayMs));
     const bounds = [

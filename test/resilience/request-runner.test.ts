@@ -78,8 +78,8 @@ describe('runModelRequest: transient ladder', () => {
         delaySource,
       ]),
     ).toEqual([
-      ['server', 503, 1, 6, 'backoff'],
-      ['server', 503, 2, 6, 'backoff'],
+      ['server', 503, 1, 12, 'backoff'],
+      ['server', 503, 2, 12, 'backoff'],
     ]);
     expect(result.failed).toEqual([
       [1, 'server'],
@@ -158,7 +158,7 @@ describe('runModelRequest: hints and the rate-limit ladder', () => {
     expect(result.retries[0]).toMatchObject({
       errorClass: 'rate-limited',
       status: 429,
-      maxAttempts: 8,
+      maxAttempts: 12,
       delaySource: 'retry-after-ms',
     });
   });
@@ -275,7 +275,7 @@ describe('runModelRequest: stops without retry', () => {
     expect((result.outcome.error as Error).message).toBe(
       `${endpoint}: connection refused 2 times — is the local server running?`,
     );
-    expect(result.retries[0]?.maxAttempts).toBe(2);
+    expect(result.retries[0]?.maxAttempts).toBe(12);
   });
 });
 
