@@ -9,11 +9,13 @@ import { randomUUID } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { formatDuration } from '../definitions/duration.js';
+import { formatDuration } from '../duration.js';
 import { TaskflowError, errorMessage } from '../errors.js';
+import { tailLines } from '../text-preview.js';
 import { OUTPUT_TAIL_LINES, OutputLineCollector } from '../toolbox/output-line-collector.js';
 import { settleWithin } from '../toolbox/settle-within.js';
 import { BoundedOutputBuffer, describeByteSize } from './bounded-output-buffer.js';
+import { forgetScriptFile, trackScriptFile } from './shell-script-files.js';
 import { ShellProcessGroup } from './shell-process-group.js';
 import type { ShellExit } from './shell-process-group.js';
 
@@ -40,11 +42,16 @@ export interface ShellTaskResult {
   stdout: string;
   exitCode: number;
   durationMs: number;
-  /** The last non-blank stderr lines, oldest first. */
+  /** The last non-blank stderr lines, oldest first (STDERR_TAIL_LIMITS). */
   stderrTail: string[];
 }
 
 export const DEFAULT_MAX_STDOUT_BYTES = 10 * 1024 * 1024;
+/**
+ * The stderr tail kept for a failure (shown in every output mode, the step summary and
+ * `sessions show`): enough to see the error, small enough for a terminal and a journal.
+ */
+export const STDERR_TAIL_LIMITS = { maxLines: OUTPUT_TAIL_LINES, maxBytes: 4096 } as const;
 /** From SIGTERM to SIGKILL of the group on timeout, cancellation or oversized output. */
 export const SHELL_KILL_GRACE_MS = 2000;
 /** After a normal exit, how long background writers may keep the pipes open. */
@@ -63,15 +70,19 @@ type StopReason = 'output-too-large' | 'timeout' | 'cancelled';
  * @throws TaskflowError 'shell-failed' on a non-zero exit, death by signal, stdout over the
  *   limit, or when bash cannot be started; `details` holds the stderr tail
  * @throws TaskflowError 'task-failed' when `timeoutMs` expires
- * @throws TaskflowError 'cancelled' when `signal` aborts (within about the grace period)
+ * @throws TaskflowError 'cancelled' when `signal` aborts (within about the grace period); its
+ *   `details` hold the stderr tail too (a task timeout shows it)
  */
 export async function runShellTask(input: ShellTaskInput): Promise<ShellTaskResult> {
   if (input.signal?.aborted === true) throw cancelledError(input.signal);
   const scriptPath = await writeScriptFile(input.script, input.tempDirectory ?? tmpdir());
+  // Removed below, or by the CLI's exit handler when the runner exits before that.
+  trackScriptFile(scriptPath);
   try {
     return await runScriptFile(scriptPath, input);
   } finally {
     await rm(scriptPath, { force: true });
+    forgetScriptFile(scriptPath);
   }
 }
 
@@ -114,12 +125,12 @@ async function runScriptFile(scriptPath: string, input: ShellTaskInput): Promise
     signal?.removeEventListener('abort', onAbort);
   }
   stderr.flush();
-  const stderrTail = stderr.tail();
+  const stderrTail = tailLines(stderr.tail(), STDERR_TAIL_LIMITS);
   const durationMs = Math.round(performance.now() - startedAt);
 
   switch (reason) {
     case 'cancelled':
-      throw cancelledError(signal);
+      throw cancelledError(signal, stderrTail);
     case 'timeout':
       throw new TaskflowError(
         'task-failed',
@@ -192,6 +203,9 @@ async function describeStartFailure(error: unknown, input: ShellTaskInput): Prom
   return `cannot start bash for the shell task: ${errorMessage(error)}`;
 }
 
-function cancelledError(signal: AbortSignal | undefined): TaskflowError {
-  return new TaskflowError('cancelled', 'shell task cancelled', { cause: signal?.reason });
+function cancelledError(signal: AbortSignal | undefined, stderrTail: string[] = []): TaskflowError {
+  return new TaskflowError('cancelled', 'shell task cancelled', {
+    cause: signal?.reason,
+    details: stderrTail,
+  });
 }

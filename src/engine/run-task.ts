@@ -1,5 +1,5 @@
 import type { TaskDefinition } from '../definitions/types.js';
-import { formatDuration } from '../definitions/duration.js';
+import { formatDuration } from '../duration.js';
 import { emitEvent } from '../events.js';
 import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
 import { ZERO_USAGE, type Usage } from '../model/types.js';
@@ -66,6 +66,9 @@ export async function runTask(
       itemCount,
       ...(items !== undefined && { items }),
       ...(task.id !== undefined && { outputId: task.id }),
+      // With the items, the branch list of a fan-out over models (item-major).
+      ...(task.run === undefined &&
+        task.models !== undefined && { models: task.models.map((choice) => choice.model) }),
     });
     emitEvent(deps.onEvent, {
       type: 'task-start',
@@ -88,6 +91,7 @@ export async function runTask(
       usage,
       durationMs,
       waitMs: counters.waitMs,
+      pacedMs: counters.pacedMs,
       ...(itemCounts && { itemCounts }),
     });
     emitEvent(deps.onEvent, {
@@ -97,7 +101,9 @@ export async function runTask(
       status,
       durationMs,
       usage,
-      ...(extra.error && { error: describeFailure(extra.error) }),
+      ...(counters.pacedMs > 0 && { pacedMs: counters.pacedMs }),
+      ...(counters.waitMs > 0 && { waitMs: counters.waitMs }),
+      ...(extra.error && describeFailure(extra.error, task.run !== undefined)),
     });
     return { status, usage, durationMs, ...extra };
   };
@@ -163,6 +169,23 @@ export async function runTask(
         });
         usage = outcome.usage;
         itemCounts = outcome.itemCounts;
+        if (outcome.deferred) {
+          // Branches left to other processes: the task stays unfinished (no task-end).
+          const durationMs = Date.now() - started;
+          deps.recorder?.taskDeferred(task.index, {
+            usage,
+            itemCounts,
+            waitMs: counters.waitMs,
+            pacedMs: counters.pacedMs,
+          });
+          return {
+            status: outcome.succeeded ? 'succeeded' : 'failed',
+            usage,
+            durationMs,
+            deferred: outcome.deferred,
+            ...(outcome.error && { error: outcome.error }),
+          };
+        }
         if (!outcome.succeeded)
           return end('failed', {
             error: outcome.error ?? new TaskflowError('task-failed', `task "${task.name}" failed`),
@@ -184,7 +207,8 @@ export async function runTask(
         error: new TaskflowError(
           'task-failed',
           `task "${task.name}" timed out after ${formatDuration(task.timeoutMs ?? 0)}`,
-          { cause: error, taskIndex: task.index },
+          // A shell task's stderr tail says what it was doing when time ran out.
+          { cause: error, taskIndex: task.index, details: detailsOf(error) },
         ),
       });
     }
@@ -223,6 +247,7 @@ function reuseFinishedTask(
     status: finished.status,
     durationMs: finished.durationMs,
     usage: finished.usage,
+    restored: true,
   });
   return {
     status: finished.status,
@@ -232,8 +257,17 @@ function reuseFinishedTask(
   };
 }
 
-/** The error text of task-end: the message, then its detail lines (e.g. a shell's stderr tail). */
-function describeFailure(error: Error): string {
-  const details = isTaskflowError(error) ? error.details : [];
-  return [errorMessage(error), ...details].join('\n');
+/**
+ * The error fields of task-end. A shell task's detail lines are its stderr tail, kept apart
+ * in `stderr` for the reporters to show; other errors carry theirs below the message.
+ */
+function describeFailure(error: Error, isShell: boolean): { error: string; stderr?: string[] } {
+  const details = detailsOf(error);
+  if (isShell)
+    return { error: errorMessage(error), ...(details.length > 0 && { stderr: details }) };
+  return { error: [errorMessage(error), ...details].join('\n') };
+}
+
+function detailsOf(error: unknown): string[] {
+  return isTaskflowError(error) ? [...error.details] : [];
 }

@@ -6,15 +6,18 @@ import { assertNever } from '../errors.js';
 import type { TaskflowEvent } from '../events.js';
 import { MessageBuffer, type BufferedMessage } from './message-buffer.js';
 import {
+  describeRateLimitWait,
   describeRetry,
   formatDuration,
   formatTokens,
+  isNoticeableWait,
   itemPrefix,
   messageLines,
   oneLine,
   runEndError,
 } from './format.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
+import { shownStderrLines } from './stderr-lines.js';
 
 /**
  * Events without a line of their own: `model-request-start` and `tool-call-start` only
@@ -90,6 +93,13 @@ export function createPlainReporter(
         buffer.discard(event.taskIndex, event.itemIndex);
         line(`${prefixOf(event.taskIndex, event.itemIndex)}${describeRetry(event)}`);
         return;
+      case 'rate-limit-wait':
+        // Short waits are the pacer doing its job; the summary reports their total.
+        if (isNoticeableWait(event))
+          line(
+            `${prefixOf(event.taskIndex, event.itemIndex)}paced: ${describeRateLimitWait(event)}`,
+          );
+        return;
       case 'text-delta':
         buffer.append(event.taskIndex, event.itemIndex, event.agent, event.text);
         return;
@@ -114,15 +124,23 @@ export function createPlainReporter(
       }
       case 'task-end': {
         flushAll(event.taskIndex);
-        const head = `task ${event.taskIndex + 1} ${event.taskName} ${event.status}`;
-        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
-        if (event.status === 'skipped') {
-          line(`${head}${error}`);
+        const task = `task ${event.taskIndex + 1} ${event.taskName}`;
+        if (event.restored === true) {
+          line(`${task} restored (${event.status} in an earlier run)`);
           return;
         }
-        line(
+        const head = `${task} ${event.status}`;
+        const error = event.error === undefined ? '' : `: ${oneLine(event.error)}`;
+        // A failed shell task's stderr follows its line, unstamped, so a CI log shows why.
+        const stderr = shownStderrLines(event.stderr).map((text) => `  stderr: ${text}`);
+        if (event.status === 'skipped') {
+          writeLines(stdout, [`${head}${error}`, ...stderr]);
+          return;
+        }
+        writeLines(stdout, [
           `${head} in ${formatDuration(event.durationMs)} (${formatTokens(event.usage)})${error}`,
-        );
+          ...stderr,
+        ]);
         return;
       }
       case 'taskflow-end': {

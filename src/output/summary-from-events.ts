@@ -18,6 +18,12 @@ export interface RunSummaryTask {
   outputTokens: number;
   /** model-retry events seen for this task. */
   retries: number;
+  /** task-end's error (a failed task). */
+  error?: string;
+  /** A failed shell task's last stderr lines (unsanitised: renderers strip escapes). */
+  stderr?: string[];
+  /** Finished in an earlier run and reused by this resume. */
+  restored?: boolean;
 }
 
 export interface RunSummary {
@@ -27,10 +33,17 @@ export interface RunSummary {
   status: string;
   /** taskflow-end's exit code, or -1 before it arrived (callers may override). */
   exitCode: number;
+  /** taskflow-end's error (failed, stopped or interrupted runs). */
+  error?: string;
   durationMs: number;
   /** Ordered by task index. */
   tasks: RunSummaryTask[];
   usage: { inputTokens: number; outputTokens: number };
+  /**
+   * Time model requests waited, summed over tasks: for the pacer's budget, and before
+   * retries (429 and other back-off). Absent when nothing waited.
+   */
+  waiting?: { pacedMs: number; waitMs: number };
 }
 
 export interface SummaryCollector {
@@ -45,6 +58,7 @@ export function summaryFromEvents(): SummaryCollector {
   let end: Extract<TaskflowEvent, { type: 'taskflow-end' }> | undefined;
   let endedAt = 0;
   const tasks = new Map<number, RunSummaryTask>();
+  const waiting = { pacedMs: 0, waitMs: 0 };
   /** task-start times of tasks without a task-end yet. */
   const startedAt = new Map<number, number>();
 
@@ -92,6 +106,11 @@ export function summaryFromEvents(): SummaryCollector {
         task.durationMs = event.durationMs;
         task.inputTokens = event.usage.inputTokens;
         task.outputTokens = event.usage.outputTokens;
+        if (event.error !== undefined) task.error = event.error;
+        if (event.stderr !== undefined && event.stderr.length > 0) task.stderr = [...event.stderr];
+        if (event.restored === true) task.restored = true;
+        waiting.pacedMs += event.pacedMs ?? 0;
+        waiting.waitMs += event.waitMs ?? 0;
         startedAt.delete(event.taskIndex);
         break;
       }
@@ -131,11 +150,13 @@ export function summaryFromEvents(): SummaryCollector {
       taskflow: run.taskflow,
       status: end?.status ?? 'running',
       exitCode: end?.exitCode ?? -1,
+      ...(end?.error !== undefined && { error: end.error }),
       durationMs: end?.durationMs ?? run.lastAt - run.startedAt,
       tasks: taskList,
       usage: end
         ? { inputTokens: end.usage.inputTokens, outputTokens: end.usage.outputTokens }
         : summedUsage,
+      ...((waiting.pacedMs > 0 || waiting.waitMs > 0) && { waiting: { ...waiting } }),
     };
   };
 

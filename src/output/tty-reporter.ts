@@ -11,10 +11,13 @@ import { ActivitySpinner } from './activity-spinner.js';
 import { createPalette } from './ansi.js';
 import {
   describeErrorClass,
+  describeRateLimitWait,
   describeRetry,
+  describeWaiting,
   formatDuration,
   formatTokens,
   formatWait,
+  isNoticeableWait,
   itemPrefix,
   messageLines,
   oneLine,
@@ -22,6 +25,7 @@ import {
   sanitizeText,
 } from './format.js';
 import { MessageBuffer, type BufferedMessage } from './message-buffer.js';
+import { shownStderrLines } from './stderr-lines.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
 import { summaryFromEvents } from './summary-from-events.js';
 import { renderSummaryTable, statusPaint } from './summary-table.js';
@@ -94,6 +98,11 @@ export function createTtyReporter(
     for (const message of buffer.takeAll(taskIndex)) print(message);
   };
   const line = (text: string): void => writeLines(stdout, [text]);
+  /** The terminal's width when stdout is one (read when needed: windows get resized). */
+  const terminalColumns = (): number | undefined => {
+    const columns = (stdout as Partial<Pick<NodeJS.WriteStream, 'columns'>>).columns;
+    return typeof columns === 'number' && columns > 0 ? columns : undefined;
+  };
 
   const render = (event: TaskflowEvent): void => {
     switch (event.type) {
@@ -152,6 +161,13 @@ export function createTtyReporter(
           `${prefix}${why}: retrying in ${formatWait(event.delayMs)}`,
           true,
         );
+        return;
+      }
+      case 'rate-limit-wait': {
+        const key = keyOf(event.taskIndex, event.itemIndex);
+        const prefix = prefixOf(event.taskIndex, event.itemIndex);
+        const label = `${prefix}paced: ${describeRateLimitWait(event)}`;
+        spinner.start(`${key}.model`, label, !isNoticeableWait(event));
         return;
       }
       case 'text-delta': {
@@ -213,7 +229,15 @@ export function createTtyReporter(
         spinner.stopMatching(`${event.taskIndex}.`);
         finishAllText(event.taskIndex);
         const name = `Task ${event.taskIndex + 1} ${event.taskName}`;
-        const error = event.error === undefined ? [] : [palette.red(`  ${oneLine(event.error)}`)];
+        const error = [
+          ...(event.error === undefined ? [] : [palette.red(`  ${oneLine(event.error)}`)]),
+          ...shownStderrLines(event.stderr).map((text) => palette.dim(`  │ ${text}`)),
+        ];
+        if (event.restored === true && event.status === 'succeeded') {
+          const facts = `${formatDuration(event.durationMs)} · ${formatTokens(event.usage)}`;
+          writeLines(stdout, [palette.dim(`↺ ${name} restored from an earlier run · ${facts}`)]);
+          return;
+        }
         if (event.status === 'skipped') {
           writeLines(stdout, [palette.dim(`- ${name} skipped`), ...error]);
           return;
@@ -232,7 +256,12 @@ export function createTtyReporter(
         spinner.stopMatching('');
         finishAllText();
         const summary = collector.summary();
-        const table = summary === undefined ? [] : ['', ...renderSummaryTable(summary, palette)];
+        const table =
+          summary === undefined
+            ? []
+            : ['', ...renderSummaryTable(summary, palette, { maxWidth: terminalColumns() })];
+        if (summary?.waiting !== undefined)
+          table.push(palette.dim(describeWaiting(summary.waiting)));
         const paint = statusPaint(event.status, palette);
         const mark = event.status === 'succeeded' ? '✔' : event.status === 'failed' ? '✖' : '■';
         const exit = event.exitCode === 0 ? '' : ` · exit code ${event.exitCode}`;

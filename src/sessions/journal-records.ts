@@ -27,6 +27,8 @@ const recordedErrorSchema = z.object({
   message: z.string(),
   /** Resilience class when the error was classified. */
   class: z.string().optional(),
+  /** Detail lines shown under the message (a shell task's stderr tail), bounded. */
+  details: z.array(z.string()).optional(),
 });
 const index = z.number().int().nonnegative();
 const base = { seq: z.number().int().positive(), at: z.iso.datetime({ offset: true }) };
@@ -54,6 +56,8 @@ const taskStartSchema = z.object({
   model: z.string().optional(),
   /** The expanded repeat items themselves (repeat_prompt), so a resume reuses them. */
   items: z.array(z.unknown()).optional(),
+  /** A fan-out over `models`: the model of each branch of an item; branches are items × these. */
+  models: z.array(z.string()).optional(),
   itemCount: index,
   /** The task's output id, when it has one. */
   outputId: z.string().optional(),
@@ -137,6 +141,45 @@ const requestAttemptsSchema = z.object({
   task: index.optional(),
 });
 
+const shardNumber = z.number().int().positive();
+/** A shard run (`resume --shard K/N`) began: its share of the fan-out task's branches. */
+const shardStartSchema = z.object({
+  ...base,
+  type: z.literal('shard-start'),
+  task: index,
+  shard: shardNumber,
+  of: shardNumber,
+  /** How many branches the task has (the shard's are the ordinals ≡ shard−1 mod of). */
+  branches: index,
+  host: z.string().optional(),
+});
+/** A shard run ended: how its branches went in this run. */
+const shardEndSchema = z.object({
+  ...base,
+  type: z.literal('shard-end'),
+  task: index,
+  shard: shardNumber,
+  of: shardNumber,
+  succeeded: index,
+  /** Ordinals of the branches that failed. */
+  failed: z.array(index),
+  /** Time the shard's requests waited before retries and for the pacer's budget. */
+  waitMs: z.number().nonnegative(),
+  pacedMs: z.number().nonnegative().optional(),
+});
+/** `taskflow merge` folded a shard copy's records (those before this record) in. */
+const shardMergeSchema = z.object({
+  ...base,
+  type: z.literal('shard-merge'),
+  task: index,
+  /** The copy's session folder. */
+  from: z.string(),
+  /** The shards (`K/N`) the copy ran. */
+  shards: z.array(z.string()),
+  /** Ordinals of the branches that gained records. */
+  branches: z.array(index),
+});
+
 export const journalRecordSchema = z.discriminatedUnion('type', [
   sessionStartSchema,
   taskStartSchema,
@@ -147,6 +190,9 @@ export const journalRecordSchema = z.discriminatedUnion('type', [
   itemEndSchema,
   taskEndSchema,
   requestAttemptsSchema,
+  shardStartSchema,
+  shardEndSchema,
+  shardMergeSchema,
 ]);
 
 export type JournalRecord = z.infer<typeof journalRecordSchema>;

@@ -9,7 +9,7 @@ import type { ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
 import { itemToolResults, taskToolResults } from './item-tool-results.js';
 import type { Session } from './session.js';
-import { preview } from '../text-preview.js';
+import { preview, tailLines } from '../text-preview.js';
 
 export interface SessionRecorderOptions {
   /** Removes secrets from anything written (tokens, values read with env()). */
@@ -20,13 +20,18 @@ export interface SessionRecorderOptions {
   readonly taskGranularity?: boolean;
 }
 
+/** Detail lines kept with a recorded error (`sessions show` prints them). */
+const RECORDED_DETAILS = { maxLines: 20, maxBytes: 4096 } as const;
+
 function recordedError(error: Error | undefined): RecordedError | undefined {
   if (!error) return undefined;
   const classification = (error as { classification?: { errorClass?: string } }).classification;
+  const details = isTaskflowError(error) ? tailLines(error.details, RECORDED_DETAILS) : [];
   return {
     code: isTaskflowError(error) ? error.code : 'internal',
     message: error.message,
     ...(classification?.errorClass && { class: classification.errorClass }),
+    ...(details.length > 0 && { details }),
   };
 }
 
@@ -61,6 +66,17 @@ export class SessionRecorder implements RunRecorder {
       itemCount: task.itemCount,
       toolResults: taskToolResults(task),
     };
+  }
+
+  finishedBranches(taskIndex: number): ReadonlySet<number> {
+    const finished = new Set<number>();
+    if (this.options.taskGranularity) return finished;
+    for (const [ordinal, item] of this.replay.tasks.get(taskIndex)?.itemStates ?? []) {
+      // As restoreBranch reuses them: succeeded, with the result kept.
+      const kept = item.result !== undefined || item.resultFile !== undefined;
+      if (item.status === 'succeeded' && kept) finished.add(ordinal);
+    }
+    return finished;
   }
 
   recordedItems(taskIndex: number): unknown[] | undefined {
@@ -102,7 +118,14 @@ export class SessionRecorder implements RunRecorder {
 
   taskStart(
     taskIndex: number,
-    info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string },
+    info: {
+      name: string;
+      itemCount: number;
+      items?: unknown[];
+      model?: string;
+      outputId?: string;
+      models?: string[];
+    },
   ): void {
     const earlier = this.replay.tasks.get(taskIndex);
     const resumed =
@@ -117,6 +140,7 @@ export class SessionRecorder implements RunRecorder {
         name: info.name,
         itemCount: info.itemCount,
         ...(info.items !== undefined && { items: info.items }),
+        ...(info.models !== undefined && { models: info.models }),
         ...(info.model !== undefined && { model: info.model }),
         ...(info.outputId !== undefined && { outputId: info.outputId }),
         ...(resumed && { resumed: true }),
@@ -224,6 +248,7 @@ export class SessionRecorder implements RunRecorder {
       durationMs: number;
       itemCounts?: { total: number; succeeded: number; failed: number };
       waitMs?: number;
+      pacedMs?: number;
     },
   ): void {
     const error = recordedError(outcome.error);
@@ -245,8 +270,29 @@ export class SessionRecorder implements RunRecorder {
       task.durationMs = outcome.durationMs;
       task.requests += this.turnsThisRun.get(taskIndex) ?? 0;
       task.waitMs += outcome.waitMs ?? 0;
+      if ((outcome.pacedMs ?? 0) > 0) task.pacedMs = (task.pacedMs ?? 0) + (outcome.pacedMs ?? 0);
       this.turnsThisRun.delete(taskIndex);
       if (outcome.itemCounts) task.items = outcome.itemCounts;
+    });
+  }
+
+  taskDeferred(
+    taskIndex: number,
+    outcome: {
+      usage: { inputTokens: number; outputTokens: number };
+      itemCounts: { total: number; succeeded: number; failed: number };
+      waitMs?: number;
+      pacedMs?: number;
+    },
+  ): void {
+    // The task stays `running`: its other branches are still to run elsewhere.
+    this.updateTask(taskIndex, undefined, (task) => {
+      task.usage = outcome.usage;
+      task.requests += this.turnsThisRun.get(taskIndex) ?? 0;
+      task.waitMs += outcome.waitMs ?? 0;
+      if ((outcome.pacedMs ?? 0) > 0) task.pacedMs = (task.pacedMs ?? 0) + (outcome.pacedMs ?? 0);
+      this.turnsThisRun.delete(taskIndex);
+      task.items = outcome.itemCounts;
     });
   }
 

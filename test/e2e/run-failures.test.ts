@@ -78,10 +78,10 @@ taskflow:
       [1, 'failed'],
     ]);
     expect(ofType(events, 'task-start').map((event) => event.taskIndex)).toEqual([0, 1]);
-    const failure = String(ofType(events, 'task-end')[1]?.error);
-    expect(failure).toContain('shell task exited with code 3');
+    const failed = ofType(events, 'task-end')[1];
+    expect(failed?.error).toBe('shell task exited with code 3');
     // The last stderr lines come with the failure.
-    expect(failure).toContain('cannot continue');
+    expect(failed?.stderr).toEqual(['cannot continue']);
     expect(ofType(events, 'taskflow-end')[0]).toMatchObject({ status: 'failed', exitCode: 1 });
     expect(markers()).toEqual(['marker-1']);
     expect(server.requests).toEqual([]);

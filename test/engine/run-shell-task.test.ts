@@ -164,6 +164,31 @@ describe('runShellTask', () => {
     expect(result.stderrTail.at(-1)).toBe('line 25');
   });
 
+  it('bounds the stderr tail of a failure to 4 KB, newest lines first', async () => {
+    // 20 lines of 1000 characters: the line limit alone would keep all of them (20 KB).
+    const error = await failure(
+      run('for i in $(seq 1 20); do printf "%04d%0996d\\n" $i 0 >&2; done\nexit 1'),
+    );
+    const bytes = error.details.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    expect(bytes).toBeLessThanOrEqual(4096);
+    expect(error.details.length).toBeGreaterThanOrEqual(3);
+    expect(error.details.at(-1)?.startsWith('0020')).toBe(true);
+    // Whole lines only, except that a single oversized newest line is cut with …
+    for (const line of error.details) expect(line).toHaveLength(1000);
+  });
+
+  it('keeps the stderr tail when cancelled (a task timeout shows it)', async () => {
+    const controller = new AbortController();
+    const pending = run('echo "warming up" >&2\nsleep 30', {
+      signal: controller.signal,
+      // Cancelled once the line was read, as a timeout during a long step would be.
+      onStderrLine: () => controller.abort(),
+    });
+    const error = await failure(pending);
+    expect(error.code).toBe('cancelled');
+    expect(error.details).toEqual(['warming up']);
+  });
+
   it('fails on stdout over the limit and stops the script', async () => {
     const pidFile = path.join(scratch, 'pids');
     const exact = await run('head -c 1000 /dev/zero | tr "\\0" a', { maxStdoutBytes: 1000 });

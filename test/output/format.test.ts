@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeErrorClass,
-  formatDuration,
   formatTokens,
-  formatWait,
   oneLine,
   runEndError,
   sanitizeText,
 } from '../../src/output/format.js';
 
 describe('format', () => {
-  it('formats durations as ms, tenths of seconds, minutes and hours', () => {
-    expect(formatDuration(850)).toBe('850ms');
-    expect(formatDuration(999.4)).toBe('999ms');
-    expect(formatDuration(999.6)).toBe('1.0s');
-    expect(formatDuration(12_345)).toBe('12.3s');
-    expect(formatDuration(59_960)).toBe('1m00s');
-    expect(formatDuration(125_000)).toBe('2m05s');
-    expect(formatDuration(3_725_000)).toBe('1h02m05s');
-    expect(formatDuration(-5)).toBe('0ms');
-  });
-
-  it('rounds announced waits up', () => {
-    expect(formatWait(400)).toBe('400ms');
-    expect(formatWait(11_400)).toBe('12s');
-    expect(formatWait(90_100)).toBe('1m31s');
-  });
-
   it('formats token counts with separators', () => {
     expect(formatTokens({ inputTokens: 1234, outputTokens: 567 })).toBe('1,234 in / 567 out');
     expect(formatTokens({ inputTokens: 1_234_567, outputTokens: 0 })).toBe('1,234,567 in / 0 out');

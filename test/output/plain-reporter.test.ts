@@ -4,6 +4,7 @@ import type { Reporter } from '../../src/output/reporter.js';
 import {
   ANSI,
   collectingStream,
+  restoredThenShellFailure,
   singleItemRun,
   twoItemTask,
   type Collected,
@@ -46,8 +47,10 @@ describe('plain reporter', () => {
     // The partial text of the interrupted stream is dropped, the retried answer printed once.
     expect(countOf(out, 'Echo replied')).toBe(1);
     expect(out).toContain(`${NOW} assistant: Echo replied hello.\n`);
-    expect(out).toContain(`${NOW} rate limited (429), retrying in 12s (attempt 3/8)\n`);
-    expect(out).toContain(`${NOW} stream interrupted, retrying in 2s (attempt 1/6)\n`);
+    expect(out).toContain(
+      `${NOW} rate limited (429): 429 Too Many Requests; retrying in 12s (attempt 3/8)\n`,
+    );
+    expect(out).toContain(`${NOW} stream interrupted: terminated; retrying in 2s (attempt 1/6)\n`);
     expect(out).toContain(`${NOW} tool echo.echo ok (12ms)\n`);
     expect(out).toContain('task 1 echo-task succeeded in 12.3s (1,234 in / 567 out)');
     expect(out).toContain('taskflow examples.taskflows.echo succeeded in 13.0s');
@@ -81,5 +84,19 @@ describe('plain reporter', () => {
     reporter.close();
     expect(stdout.text().endsWith(`${NOW} reviewer:\n  first\n  second\n`)).toBe(true);
     expect(stdout.text()).not.toMatch(ANSI);
+  });
+
+  it("prints a failed shell task's stderr lines below its line, and marks restored tasks", () => {
+    const { reporter, stdout } = plain();
+    for (const event of restoredThenShellFailure()) reporter.onEvent(event);
+    reporter.close();
+    const out = stdout.text();
+    expect(out).not.toMatch(ANSI);
+    expect(out).toContain(
+      `${NOW} task 2 compile failed in 250ms (0 in / 0 out): shell task exited with code 2\n` +
+        '  stderr: make: *** [all] Error 1\n' +
+        '  stderr: fatal: missing header\n',
+    );
+    expect(out).toContain(`${NOW} task 1 prepare restored (succeeded in an earlier run)\n`);
   });
 });

@@ -149,3 +149,43 @@ export function twoItemTask(): TaskflowEvent[] {
     },
   ]);
 }
+
+/**
+ * A resumed run: task 1 restored from the earlier run, task 2 a shell task that fails with
+ * a stderr tail (one line carries an escape sequence), then the run fails.
+ */
+export function restoredThenShellFailure(): TaskflowEvent[] {
+  return stamp([
+    { type: 'taskflow-start', sessionId: 'ses-7', taskflow: 'flows.build', resumed: true },
+    { type: 'task-start', taskIndex: 0, taskName: 'prepare', itemCount: 1 },
+    {
+      type: 'task-end',
+      taskIndex: 0,
+      taskName: 'prepare',
+      status: 'succeeded',
+      durationMs: 4_000,
+      usage: { inputTokens: 100, outputTokens: 10 },
+      restored: true,
+    },
+    { type: 'task-start', taskIndex: 1, taskName: 'compile', itemCount: 1 },
+    {
+      type: 'task-end',
+      taskIndex: 1,
+      taskName: 'compile',
+      status: 'failed',
+      durationMs: 250,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      error: 'shell task exited with code 2',
+      stderr: ['make: *** [all] Error 1', '\u001b[31mfatal:\u001b[0m missing header  '],
+    },
+    {
+      type: 'taskflow-end',
+      sessionId: 'ses-7',
+      status: 'failed',
+      exitCode: 1,
+      usage: { inputTokens: 100, outputTokens: 10 },
+      durationMs: 900,
+      error: 'shell task exited with code 2',
+    },
+  ]);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskflowEventBody } from '../../src/events.js';
 import { summaryFromEvents } from '../../src/output/summary-from-events.js';
-import { singleItemRun, stamp } from './sample-events.js';
+import { restoredThenShellFailure, singleItemRun, stamp } from './sample-events.js';
 
 const retry = (taskIndex: number, itemIndex: number): TaskflowEventBody => ({
   type: 'model-retry',
@@ -122,5 +122,20 @@ describe('summaryFromEvents', () => {
         retries: 2,
       },
     ]);
+  });
+
+  it("keeps each failed task's error and stderr, restored marks and the run error", () => {
+    const collector = summaryFromEvents();
+    for (const event of restoredThenShellFailure()) collector.onEvent(event);
+    const summary = collector.summary();
+    expect(summary?.error).toBe('shell task exited with code 2');
+    expect(summary?.tasks[0]).toMatchObject({ status: 'succeeded', restored: true });
+    expect(summary?.tasks[0]?.error).toBeUndefined();
+    expect(summary?.tasks[1]).toMatchObject({
+      status: 'failed',
+      error: 'shell task exited with code 2',
+      stderr: ['make: *** [all] Error 1', '\u001b[31mfatal:\u001b[0m missing header  '],
+    });
+    expect(summary?.tasks[1]?.restored).toBeUndefined();
   });
 });

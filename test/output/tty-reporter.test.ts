@@ -1,26 +1,32 @@
+import stringWidth from 'string-width';
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../src/output/create-reporter.js';
 import type { Reporter } from '../../src/output/reporter.js';
 import {
   ANSI,
   collectingStream,
+  restoredThenShellFailure,
   singleItemRun,
   twoItemTask,
   type Collected,
 } from './sample-events.js';
 
-function tty(options: { color: boolean; spinner: boolean }): {
+function tty(options: { color: boolean; spinner: boolean; columns?: number }): {
   reporter: Reporter;
   stdout: Collected;
   stderr: Collected;
 } {
   const stdout = collectingStream();
   const stderr = collectingStream();
+  // A terminal's stream reports its width; the table must fit it.
+  if (options.columns !== undefined)
+    Object.assign(stdout.stream, { isTTY: true, columns: options.columns });
   const reporter = createReporter({
     mode: 'tty',
     stdout: stdout.stream,
     stderr: stderr.stream,
-    ...options,
+    color: options.color,
+    spinner: options.spinner,
   });
   return { reporter, stdout, stderr };
 }
@@ -37,10 +43,12 @@ describe('tty reporter', () => {
     expect(out).toContain('\nLet me check the echo tool.\n');
     // Partial text was already on screen: the retry is marked right below it.
     expect(out).toContain(
-      '\nEcho replied hel\n(retrying)\n↻ stream interrupted, retrying in 2s (attempt 1/6)\n',
+      '\nEcho replied hel\n(retrying)\n↻ stream interrupted: terminated; retrying in 2s (attempt 1/6)\n',
     );
     expect(out).toContain('\nEcho replied hello.\n');
-    expect(out).toContain('↻ rate limited (429), retrying in 12s (attempt 3/8)');
+    expect(out).toContain(
+      '↻ rate limited (429): 429 Too Many Requests; retrying in 12s (attempt 3/8)',
+    );
     expect(out).toContain('✔ echo.echo (12ms)');
     // Status lines stand in for the spinner, on stderr.
     expect(stderr.text()).toContain('… waiting for gpt-4.1\n');
@@ -65,10 +73,11 @@ describe('tty reporter', () => {
       '1,234 in / 567 out',
       '2',
     ]);
+    // The total row sums the rows; the run's own clock (13.0s) is on the line below.
     expect(total?.trim().split(/\s{2,}/)).toEqual([
       'total',
       'succeeded',
-      '13.0s',
+      '12.3s',
       '1,234 in / 567 out',
       '2',
     ]);
@@ -117,5 +126,38 @@ describe('tty reporter', () => {
     reporter.onEvent(singleItemRun()[3]!);
     expect(stderr.text()).toHaveLength(length);
     expect(stdout.text()).toContain('Task 1: echo-task');
+  });
+
+  it("shows a failed shell task's stderr lines under its error, escapes stripped", () => {
+    const { reporter, stdout } = tty({ color: false, spinner: false });
+    for (const event of restoredThenShellFailure()) reporter.onEvent(event);
+    reporter.close();
+    const out = stdout.text();
+    expect(out).toContain(
+      '✖ Task 2 compile failed 250ms · 0 in / 0 out\n' +
+        '  shell task exited with code 2\n' +
+        '  │ make: *** [all] Error 1\n' +
+        '  │ fatal: missing header\n',
+    );
+  });
+
+  it('marks a task restored from the earlier run, in its line and in the table', () => {
+    const { reporter, stdout } = tty({ color: false, spinner: false });
+    for (const event of restoredThenShellFailure()) reporter.onEvent(event);
+    reporter.close();
+    const out = stdout.text();
+    expect(out).toMatch(/↺ Task 1 prepare restored/);
+    expect(out).toMatch(/^1\s+prepare\s+restored\s/m);
+    expect(out).toMatch(/^\s+total\s+failed\s+4\.3s\s+100 in \/ 10 out\s+0$/m);
+  });
+
+  it('fits the summary table to the terminal width', () => {
+    const { reporter, stdout } = tty({ color: false, spinner: false, columns: 50 });
+    for (const event of restoredThenShellFailure()) reporter.onEvent(event);
+    reporter.close();
+    const out = stdout.text();
+    const table = out.slice(out.lastIndexOf('#  Task')).split('\n').slice(0, 5);
+    expect(table).toHaveLength(5);
+    for (const line of table) expect(stringWidth(line), line).toBeLessThanOrEqual(50);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TaskflowError } from '../../src/errors.js';
 import type { RunSummary } from '../../src/output/summary-from-events.js';
-import { writeStepSummary } from '../../src/output/write-step-summary.js';
+import { renderStepSummary, writeStepSummary } from '../../src/output/write-step-summary.js';
 
 const summary: RunSummary = {
   sessionId: 'ses-42',
@@ -97,5 +97,41 @@ describe('writeStepSummary', () => {
     expect(caught).toBeInstanceOf(TaskflowError);
     expect((caught as TaskflowError).code).toBe('io');
     expect((caught as TaskflowError).filePath).toBe(filePath);
+  });
+
+  it('states the error and stderr of each failed task and the error of the run', () => {
+    const text = renderStepSummary({
+      ...summary,
+      error: 'shell task exited with code 2',
+      tasks: [
+        { ...summary.tasks[0]!, restored: true },
+        {
+          ...summary.tasks[1]!,
+          error: 'shell task exited with code 2',
+          stderr: ['make: *** [all] Error 1', 'quote ``` inside', '\u001b[31mred\u001b[0m'],
+        },
+      ],
+    });
+    expect(text).toContain('| 1 | scan \\| files | ♻️ restored | 12.3s | 12,000 | 600 | 2 |');
+    expect(text).toContain('| | **total** | ❌ failed | 13.2s | 12,345 | 678 | 2 |');
+    expect(text).toContain('**Task 2 · report** failed: `shell task exited with code 2`');
+    // The fence is longer than any backtick run inside; escapes are stripped.
+    expect(text).toContain('````text\nmake: *** [all] Error 1\nquote ``` inside\nred\n````');
+    expect(text).toContain('**The run failed:** `shell task exited with code 2`');
+  });
+
+  it('shows the task a stopped run ended in as stopped, with the stop reason', () => {
+    const text = renderStepSummary({
+      ...summary,
+      status: 'stopped',
+      exitCode: 75,
+      error: 'rate limited: the wait of 2h exceeds the inline limit',
+      tasks: [{ ...summary.tasks[1]!, status: 'stopped' }],
+    });
+    expect(text).toContain('| 2 | report | ⏸️ stopped |');
+    expect(text).not.toContain('running');
+    expect(text).toContain(
+      '**The run stopped:** `rate limited: the wait of 2h exceeds the inline limit`',
+    );
   });
 });

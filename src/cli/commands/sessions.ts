@@ -1,9 +1,14 @@
-import { formatDuration } from '../../definitions/duration.js';
+import { formatDuration } from '../../duration.js';
 import { isTaskflowError } from '../../errors.js';
+import { sanitizeText } from '../../output/format.js';
+import { shownStderrLines } from '../../output/stderr-lines.js';
+import type { JournalRecord, RecordedError } from '../../sessions/journal-records.js';
+import type { Manifest } from '../../sessions/manifest.js';
 import { SessionStore } from '../../sessions/session-store.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { checkSessionRoot } from '../session-root.js';
+import { describeShardRun } from '../shard-lines.js';
 
 interface SessionsOptions {
   readonly sessionDir?: string;
@@ -21,6 +26,45 @@ const store = (context: RuntimeContext, options: SessionsOptions, write = false)
 function statusLabel(status: string, inUse: boolean): string {
   if (inUse) return `${status} (in use)`;
   return status === 'running' ? 'running (process gone)' : status;
+}
+
+/**
+ * A task the manifest still marks `running` is only running while the session is in use;
+ * otherwise the run ended during it: it was stopped or interrupted with the run.
+ */
+function taskStatusLabel(status: string, manifest: Manifest, inUse: boolean): string {
+  if (status !== 'running' || inUse) return status;
+  switch (manifest.status) {
+    case 'stopped':
+      return 'stopped';
+    case 'interrupted':
+    case 'failed':
+      return 'interrupted';
+    case 'running':
+      return 'interrupted (process gone)';
+    default:
+      return status;
+  }
+}
+
+/** The error of each task whose last task-end record failed, by task index. */
+function taskErrors(records: readonly JournalRecord[]): Map<number, RecordedError> {
+  const errors = new Map<number, RecordedError>();
+  for (const record of records) {
+    if (record.type !== 'task-end') continue;
+    if (record.error) errors.set(record.task, record.error);
+    else errors.delete(record.task);
+  }
+  return errors;
+}
+
+/** `error: message` and its detail lines (a shell task's stderr tail), indented. */
+function errorLines(error: RecordedError, indent: string): string[] {
+  const [first = '', ...more] = sanitizeText(error.message).trim().split('\n');
+  return [
+    `${indent}error: ${first}`,
+    ...shownStderrLines([...more, ...(error.details ?? [])]).map((line) => `${indent}│ ${line}`),
+  ];
 }
 
 /** `taskflow sessions list`: id, taskflow, status, tasks done/total, updated time. */
@@ -75,13 +119,19 @@ export function sessionsShowCommand(
   out(`created   ${manifest.createdAt}`);
   out(`updated   ${manifest.updatedAt}`);
   if (manifest.finishedAt) out(`finished  ${manifest.finishedAt}`);
-  if (manifest.error)
-    out(
-      `error     ${manifest.error.message} [${manifest.error.code}${manifest.error.class ? `/${manifest.error.class}` : ''}]`,
-    );
+  if (manifest.error) {
+    const { task: failedTask, code, class: errorClass } = manifest.error;
+    const where =
+      failedTask === undefined
+        ? ''
+        : `task ${failedTask + 1}${manifest.tasks[failedTask] ? ` ${manifest.tasks[failedTask].name}` : ''}: `;
+    const message = sanitizeText(manifest.error.message).trim();
+    out(`error     ${where}${message} [${code}${errorClass ? `/${errorClass}` : ''}]`);
+  }
   if (manifest.resumeNotBefore) out(`resume    not before ${manifest.resumeNotBefore}`);
   out(`tokens    ${manifest.usage.inputTokens} in / ${manifest.usage.outputTokens} out`);
   out('tasks');
+  const errors = taskErrors(snapshot.records);
   for (const task of manifest.tasks) {
     const items = task.items
       ? ` items ${task.items.succeeded}/${task.items.total}${task.items.failed ? ` (${task.items.failed} failed)` : ''}`
@@ -91,15 +141,22 @@ export function sessionsShowCommand(
       .join(', ');
     const duration = task.durationMs !== undefined ? ` ${formatDuration(task.durationMs)}` : '';
     out(
-      `  ${String(task.index + 1).padStart(2)}. ${task.name}  ${task.status}${duration}${items}  requests ${task.requests}` +
+      `  ${String(task.index + 1).padStart(2)}. ${task.name}  ${taskStatusLabel(task.status, manifest, snapshot.inUse)}${duration}${items}  requests ${task.requests}` +
         `${retries ? `  retries: ${retries}` : ''}${task.waitMs ? `  waited ${formatDuration(task.waitMs)}` : ''}` +
+        `${task.pacedMs ? `  paced ${formatDuration(task.pacedMs)}` : ''}` +
         `  tokens ${task.usage.inputTokens}/${task.usage.outputTokens}`,
     );
+    const error = task.status === 'failed' ? errors.get(task.index) : undefined;
+    if (error) for (const line of errorLines(error, '      ')) out(line);
   }
   const outputs = Object.entries(manifest.outputs);
   if (outputs.length > 0) {
     out('outputs');
     for (const [name, preview] of outputs) out(`  ${name}: ${preview}`);
+  }
+  if (manifest.shards?.length) {
+    out('shards');
+    for (const run of manifest.shards) out(`  ${describeShardRun(run, manifest)}`);
   }
   for (const warning of snapshot.warnings) out(`warning: ${warning}`);
   return EXIT.ok;
