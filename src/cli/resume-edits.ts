@@ -51,6 +51,8 @@ function loadForResume(session: Session, loader: DefinitionLoader): LoadedTaskfl
   const manifest = session.manifest;
   return loadTaskflow(loader, manifest.taskflow.path, {
     ...(manifest.modelConfig !== undefined && { modelConfigOverride: manifest.modelConfig }),
+    // The run's globals (-g included) are the session's: they exist whatever the file says.
+    providedGlobals: Object.keys(manifest.globals),
   });
 }
 

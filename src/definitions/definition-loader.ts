@@ -12,7 +12,8 @@ import { normalizeDefinition } from './normalize-definition.js';
 import { parseYaml, type ParsedYaml } from './parse-yaml.js';
 import { resolveReference, type SearchRoots } from './resolve-reference.js';
 import type { TemplateSyntaxChecker } from './template-positions.js';
-import type { Definition, DefinitionByKind, Filetype } from './types.js';
+import { templateAt } from './normalize-taskflow.js';
+import type { Definition, DefinitionByKind, Filetype, TemplateText } from './types.js';
 
 /** Where a reference was written, for error positions. */
 export interface ReferenceSite {
@@ -59,7 +60,8 @@ export class DefinitionLoader {
 
   /** Resolve and load `reference`, expecting `expected` (any filetype when undefined).
    *  Without a `site` (a command-line argument) an unresolved reference, or one to a file of
-   *  another filetype, throws. */
+   *  another filetype, throws. Undefined when the file is unusable; a taskflow or prompt
+   *  that broke only rules inside the file is returned, so check `issues` before using it. */
   load<K extends Filetype>(
     reference: string,
     expected: K,
@@ -127,6 +129,14 @@ export class DefinitionLoader {
     return this.cache.get(filePath)?.parsed?.locate(fieldPath, options) ?? { line: 1, column: 1 };
   }
 
+  /** The template text at `fieldPath` of a loaded file, positioned for messages (at 1:1 of
+   *  the file when it was not parsed). */
+  templateIn(filePath: string, fieldPath: (string | number)[], text: string): TemplateText {
+    const parsed = this.cache.get(filePath)?.parsed;
+    if (parsed) return templateAt(parsed, fieldPath, text);
+    return { text, position: { filePath, line: 1, column: 1 }, block: false };
+  }
+
   private reportWrongType(
     filePath: string,
     actual: Filetype,
@@ -178,7 +188,11 @@ export class DefinitionLoader {
         shortName: path.basename(filePath).replace(/\.ya?ml$/i, ''),
       };
       const rules = checkFileRules(accepted, filetype, this.options.templates, fileIssues);
-      if (rules.ok)
+      // A taskflow or prompt whose rules failed (a template syntax error, a duplicate id)
+      // still yields its definition, so the checks across files report what else is wrong
+      // (unknown personalities, undeclared globals) in the same pass; its errors keep it
+      // from running. Other filetypes are read only when valid.
+      if (rules.ok || filetype === 'taskflow' || filetype === 'prompt')
         definition = normalizeDefinition(accepted, filetype, identity, rules.outputsByTask);
     }
     for (const issue of fileIssues) this.issues.add(issue);

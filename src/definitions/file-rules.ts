@@ -1,3 +1,4 @@
+import { validateRateLimits } from '../resilience/rate-limits-config.js';
 import { formatFieldPath } from './check-shape.js';
 import type { DefinitionIssue } from './issues.js';
 import { checkJsonSchema, isJsonSchema, OutputsSpecError, toJsonSchema } from './outputs-schema.js';
@@ -166,6 +167,11 @@ function checkTaskflow(
         report(at('outputs', ...error.fieldPath), `invalid outputs spec: ${error.message}`);
       }
     }
+    checkRateLimits(task.model_settings, at('model_settings'), report);
+    (task.models ?? []).forEach((entry, modelIndex) => {
+      if (typeof entry !== 'string')
+        checkRateLimits(entry.model_settings, at('models', modelIndex, 'model_settings'), report);
+    });
     if (task.user_prompt != null) checkTemplate(at('user_prompt'), task.user_prompt);
     for (const [name, value] of Object.entries(task.env ?? {}))
       checkTemplate(at('env', name), String(value));
@@ -246,5 +252,19 @@ function checkModelConfig(raw: RawModelConfig, report: Report): void {
     ) {
       report(['model_settings', name, 'endpoint'], 'endpoint must be an http(s) URL');
     }
+    checkRateLimits(settings, ['model_settings', name], report);
+  }
+}
+
+/** `rate_limits` among the model settings at `fieldPath`, checked as the pacer reads them. */
+function checkRateLimits(
+  settings: Readonly<Record<string, unknown>> | null | undefined,
+  fieldPath: FieldPath,
+  report: Report,
+): void {
+  if (settings == null) return;
+  for (const issue of validateRateLimits(settings.rate_limits).issues) {
+    const key = issue.unknownKey === true;
+    report([...fieldPath, 'rate_limits', ...issue.path], issue.message, { key });
   }
 }

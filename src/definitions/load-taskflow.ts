@@ -1,4 +1,5 @@
 import type { DefinitionLoader, ReferenceSite } from './definition-loader.js';
+import { checkGlobals } from './check-globals.js';
 import { effectiveTask, rawName, type ReportTaskIssue } from './effective-task.js';
 import { taskConflicts } from './file-rules.js';
 import { mergeUsedTask, TASK_FIELD_NAMES } from './normalize-taskflow.js';
@@ -37,6 +38,10 @@ export interface LoadTaskflowOptions {
    *  warns (the file may be a fragment that a task `uses` and gives agents); running it is
    *  an error (the default). */
   readonly agentlessFragment?: 'error' | 'warning';
+  /** Keys given with `-g`: a key the taskflow neither declares nor reads is a warning. */
+  readonly globalFlags?: readonly string[];
+  /** Globals that exist at run time besides the declared ones (a resumed session's). */
+  readonly providedGlobals?: readonly string[];
 }
 
 const REVERSE_FIELDS = Object.fromEntries(
@@ -162,6 +167,7 @@ export function checkTaskflowReferences(
   const tasks: TaskDefinition[] = [];
   const agentless =
     taskflow.tasks.length === 1 ? (options.agentlessFragment ?? 'error') : ('error' as const);
+  const pairs: { written: TaskDefinition; effective: TaskDefinition }[] = [];
   for (const task of taskflow.tasks) {
     const merged = resolveUses(loader, checker, taskflow, task, new Set([taskflow.filePath]));
     if (!merged) continue;
@@ -170,10 +176,21 @@ export function checkTaskflowReferences(
       report: reportTaskIssue(loader, checker, taskflow, task),
     });
     tasks.push(effective);
+    pairs.push({ written: task, effective });
     checkTaskReferences(checker, taskflow, task, effective, modelConfig, loader, {
       personalityInPrompt: personalityInPrompt(merged, effective, task),
     });
   }
+  checkGlobals(loader, {
+    taskflow,
+    tasks: pairs,
+    prompts: checker.prompts.values(),
+    toolboxes: checker.toolboxes.values(),
+    globalFlags: options.globalFlags ?? [],
+    providedGlobals: options.providedGlobals ?? [],
+    // Like a prompt task without agents: a lone one-task file may be a fragment.
+    severity: agentless,
+  });
   return {
     taskflow,
     tasks,

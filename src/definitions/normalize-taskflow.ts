@@ -7,7 +7,7 @@ import type {
   TaskflowDefinition,
   TemplateText,
 } from './types.js';
-import { parseDurationMs } from './duration.js';
+import { parseDuration } from '../duration.js';
 
 export const DEFAULT_MAX_STEPS = 50;
 export const DEFAULT_ASYNC_LIMIT = 5;
@@ -116,7 +116,7 @@ export function normalizeTask(
     ...(raw.models != null && { models: normalizeModels(raw.models) }),
     modelConcurrency: raw.model_concurrency ?? 0,
     completion: raw.completion ?? 'all',
-    ...(raw.timeout != null && { timeoutMs: parseDurationMs(raw.timeout) }),
+    ...(raw.timeout != null && { timeoutMs: timeoutMsOf(raw.timeout) }),
     explicit,
     position: { filePath: parsed.filePath, ...position },
   };
@@ -162,4 +162,9 @@ export function mergeUsedTask(using: TaskDefinition, base: TaskDefinition): Task
   delete merged.uses;
   // Like every definition, the effective task is immutable (its parts already are).
   return Object.freeze(merged) as unknown as TaskDefinition;
+}
+
+/** `timeout:` in milliseconds: a number is seconds; a text was checked against DURATION_PATTERN. */
+function timeoutMsOf(value: number | string): number {
+  return typeof value === 'number' ? Math.round(value * 1000) : (parseDuration(value) ?? 0);
 }

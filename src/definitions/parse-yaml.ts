@@ -3,7 +3,7 @@ import type { Document } from 'yaml';
 import { formatFieldPath } from './check-shape.js';
 import type { DefinitionIssue } from './issues.js';
 import { readYamlTree, type DecodedScalar, type FieldPath } from './read-yaml-tree.js';
-import { describeYamlError, type YamlProblem } from './yaml-errors.js';
+import { describeYamlErrors, type YamlProblem } from './yaml-errors.js';
 import { locatorOf } from './yaml-locator.js';
 import { deepNestingOffset } from './yaml-nesting.js';
 import { decodeLongQuotedScalars } from './yaml-quoted-scalars.js';
@@ -33,8 +33,9 @@ const PARSE_OPTIONS = { prettyErrors: false, uniqueKeys: false, merge: true, str
  * keys (`<<: *anchor`) are resolved and a repeated key keeps its last value, with a
  * warning. Syntax errors, empty files, nesting past MAX_NESTING levels, alias bombs,
  * recursive or unknown aliases, tags that yield no JSON value (`!!binary`, `!!set`,
- * `!custom`) and collection keys become positioned issues (never exceptions). Work and
- * memory grow linearly with the file.
+ * `!custom`) and collection keys become positioned issues (never exceptions); of the syntax
+ * errors only the first is reported (and tabs in indentation), not what follows from it.
+ * Work and memory grow linearly with the file.
  */
 export function parseYaml(source: string, filePath: string): ParseResult {
   const lineCounter = new LineCounter();
@@ -139,9 +140,6 @@ function compose(source: string, lineCounter: LineCounter): Composed {
   const { errors } = document;
   if (errors.some((error) => /call stack/i.test(error.message))) return { kind: 'too-deep' };
   if (errors.length > 0)
-    return {
-      kind: 'syntax',
-      problems: errors.map((error) => describeYamlError(error, source, tokens)),
-    };
+    return { kind: 'syntax', problems: describeYamlErrors(errors, source, tokens) };
   return { kind: 'ok', document, decoded };
 }

@@ -7,6 +7,22 @@ export interface TemplateSyntaxChecker {
     expression: string,
   ): { line: number; column: number; message: string } | undefined;
   listIncludes(template: string): string[];
+  /** Reads of `root.member` with a literal member; undefined when the text does not parse. */
+  listMemberReads(
+    template: string,
+    roots: readonly string[],
+    options?: { expression?: boolean },
+  ): TemplateMemberRead[] | undefined;
+}
+
+/** One `root.member` read of a template (1-based position in the template text); `guarded`
+ *  when the template lets it be undefined (`default`, `is defined`, an expression). */
+export interface TemplateMemberRead {
+  readonly root: string;
+  readonly member: string;
+  readonly line: number;
+  readonly column: number;
+  readonly guarded: boolean;
 }
 
 /** Map a 1-based line/column inside a template to its position in the YAML file. */

@@ -184,5 +184,6 @@ export const ENGINE_SETTING_KEYS = [
   'endpoint',
   'token',
   'resilience',
+  'rate_limits',
   'backend',
 ] as const;

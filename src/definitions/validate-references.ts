@@ -4,11 +4,13 @@ import type { Definition } from './types.js';
 
 /**
  * `taskflow validate`: load each reference (any filetype) and cross-check what it
- * references. Issues land in `loader.issues`; returns the definitions that loaded.
+ * references; a taskflow's globals are checked against `globalFlags` (`-g` keys) too.
+ * Issues land in `loader.issues`; returns the definitions that loaded.
  */
 export function validateReferences(
   loader: DefinitionLoader,
   references: readonly string[],
+  options: { globalFlags?: readonly string[] } = {},
 ): Definition[] {
   const loaded: Definition[] = [];
   for (const reference of references) {
@@ -17,7 +19,10 @@ export function validateReferences(
     loaded.push(definition);
     switch (definition.kind) {
       case 'taskflow':
-        checkTaskflowReferences(loader, reference, { agentlessFragment: 'warning' });
+        checkTaskflowReferences(loader, reference, {
+          agentlessFragment: 'warning',
+          globalFlags: options.globalFlags ?? [],
+        });
         break;
       case 'personality':
         definition.toolboxes.forEach((toolbox, index) => {

@@ -39,6 +39,30 @@ export function describeYamlError(
   };
 }
 
+/**
+ * The problems of one file worth showing: the first, and every tab used as indentation
+ * after it. After its first syntax error the parser recovers by guessing, and what it
+ * reports next mostly follows from that first mistake (one bad indentation early on makes
+ * the rest of the file "wrong"); PyYAML stops at the first error too. A tab in the
+ * indentation is found on its own line whatever the parser's state, so each one is shown.
+ */
+export function describeYamlErrors(
+  errors: readonly YAMLError[],
+  source: string,
+  tokens: readonly CST.Token[],
+): YamlProblem[] {
+  const described = errors
+    .map((error) => ({
+      tab: error.code === 'TAB_AS_INDENT',
+      problem: describeYamlError(error, source, tokens),
+    }))
+    .sort((a, b) => a.problem.offset - b.problem.offset);
+  const [first, ...rest] = described;
+  if (first === undefined) return [];
+  const tabs = rest.filter((entry) => entry.tab && entry.problem.offset > first.problem.offset);
+  return [first.problem, ...tabs.map((entry) => entry.problem)];
+}
+
 /** Indentation errors point at the line's first column; the offending item starts after the spaces. */
 function skipSpaces(source: string, offset: number): number {
   let position = offset;

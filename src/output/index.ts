@@ -5,4 +5,4 @@ export type { OutputMode, Reporter, ReporterOptions } from './reporter.js';
 export { summaryFromEvents } from './summary-from-events.js';
 export type { RunSummary, RunSummaryTask, SummaryCollector } from './summary-from-events.js';
 export { renderStepSummary, writeStepSummary } from './write-step-summary.js';
-export { formatDuration, formatTokens } from './format.js';
+export { formatDuration, formatTokens, sanitizeText } from './format.js';

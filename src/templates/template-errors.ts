@@ -119,6 +119,8 @@ function cleanMessage(message: string): string {
 }
 
 function endOf(source: string): { line: number; column: number } {
-  const lines = source.split('\n');
+  // The end of the last line written: a block scalar's closing newline would put it on the
+  // line after the template, which belongs to something else in the file.
+  const lines = source.replace(/\n+$/, '').split('\n');
   return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }

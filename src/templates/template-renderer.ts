@@ -17,6 +17,7 @@ import {
   type CompileOutcome,
 } from './compile-template.js';
 import { createCompiledLoader, createTemplate } from './nunjucks-internals.js';
+import { listMemberReads, type MemberRead } from './member-reads.js';
 import { HELPER_NAMES } from './rewrite-template-ast.js';
 import { errorFromIssues, errorFromRenderFailure, type TemplateIssue } from './template-errors.js';
 import { createTemplateRuntime, type CaptureSlot } from './template-runtime.js';
@@ -24,6 +25,7 @@ import { trustEnvironmentGlobals } from './sandboxed-runtime.js';
 
 export { isTruthy } from './is-truthy.js';
 export type { TemplateIssue } from './template-errors.js';
+export type { MemberRead } from './member-reads.js';
 export { isSandboxRefusal } from './template-sandbox.js';
 
 export interface TemplateRendererOptions {
@@ -59,6 +61,13 @@ export interface TemplateRenderer {
   /** Literal prompt names in `{% include %}` (not `ignore missing` ones), `{% import %}`, `{% from %}`
    *  and `{% extends %}`, each once, in order; [] on a syntax error (checkSyntax reports it). */
   listIncludes(template: string): string[];
+  /** Reads of a literal member of `roots` (`globals.fruit`); undefined on a syntax error.
+   *  With `expression`, the text is a bare expression (task `if`, `over`). */
+  listMemberReads(
+    template: string,
+    roots: readonly string[],
+    options?: { expression?: boolean },
+  ): MemberRead[] | undefined;
 }
 
 /** Compiled templates kept per renderer; beyond this the oldest is dropped. */
@@ -164,6 +173,10 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
 
     listIncludes(text) {
       return listTemplateReferences(text);
+    },
+
+    listMemberReads(text, roots, readOptions) {
+      return listMemberReads(text, roots, readOptions);
     },
   };
 }

@@ -36,7 +36,7 @@ const where = (issue: DefinitionIssue) =>
 describe('the loaded task', () => {
   it('runs the named personality on the rest of the prompt', () => {
     const loader = workspace(
-      flow(`  - task:\n      user_prompt: "-p ${ASSISTANT} Tell me about {{ globals.x }}"\n`),
+      flow(`  - task:\n      user_prompt: "-p ${ASSISTANT} Tell me about {{ inputs.x }}"\n`),
     );
     const loaded = loadTaskflow(loader, 'flow.yaml');
     expect(loader.issues.issues).toEqual([]);
@@ -44,7 +44,7 @@ describe('the loaded task', () => {
     expect(task?.agents).toEqual([ASSISTANT]);
     expect(task?.explicit.has('agents')).toBe(false);
     expect(task?.userPrompt).toMatchObject({
-      text: 'Tell me about {{ globals.x }}',
+      text: 'Tell me about {{ inputs.x }}',
       position: { line: 6, column: 21 + 3 + ASSISTANT.length + 1 },
       block: false,
     });

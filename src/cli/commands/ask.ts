@@ -13,6 +13,8 @@ import { checkRunningFlags } from '../check-flags.js';
 import { modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { parseGlobalFlags } from '../parse-globals.js';
+import { promptSource, readPromptFromStdin } from '../ask-prompt.js';
+import { rateLimitsFromEnvironment } from '../rate-limits-environment.js';
 import { EXIT, exitCodeFor, exitCodeForInterrupt } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import type { RuntimeContext } from '../runtime-context.js';
@@ -32,8 +34,10 @@ export interface AskOptions {
 }
 
 /**
- * `taskflow ask <personality> <prompt...>`: one agent with the personality's toolboxes,
- * the answer streamed to the terminal.
+ * `taskflow ask <personality> <prompt...>`: one agent with the personality's toolboxes.
+ * stdout carries only the answer (streamed on a terminal, printed once at the end
+ * otherwise; `--output jsonl` prints events there instead); progress goes to stderr. The
+ * prompt is read from stdin for `-`, or for no words when stdin is not a terminal.
  */
 export async function askCommand(
   context: RuntimeContext,
@@ -43,6 +47,7 @@ export async function askCommand(
 ): Promise<number> {
   // seclab parses -g in personality mode too (a malformed one is a usage error), then never uses it.
   const flags = checkRunningFlags(context, options, { sessions: false });
+  const source = promptSource(promptWords, context.stdin);
   const ignoredGlobals = Object.keys(parseGlobalFlags(options.global ?? []));
   const loader = createLoader(context, options.path);
   const personality = loader.load(personalityReference, 'personality');
@@ -70,9 +75,18 @@ export async function askCommand(
     taskSettings: {},
     environment: modelTargetEnvironment,
   });
+  const rateLimits = rateLimitsFromEnvironment(context.environment);
+  // Last of the checks: stdin may take a while to end.
+  const prompt =
+    source.kind === 'words'
+      ? source.text
+      : await readPromptFromStdin(context.stdin as NodeJS.ReadableStream, {
+          explicit: source.explicit,
+        });
 
   const command = startRunningCommand(context, {
     ...(options.output !== undefined && { output: options.output }),
+    answerOnStdout: true,
   });
   const { reporter, logger, redactor, interrupt } = command;
   if (ignoredGlobals.length > 0)
@@ -118,17 +132,22 @@ export async function askCommand(
     const personas = buildPersonas([personality], undefined, taskToolboxes.started, []);
     const client = modelClientFactory({
       redactor,
+      logModelError: (line) => logger.warn(line),
       ...(flags.record && { record: flags.record }),
       ...(flags.replay && { replay: flags.replay }),
     })(target);
-    await runAgent({
+    const result = await runAgent({
       agents: personas,
-      prompt: promptWords.join(' '),
+      prompt,
       model: { id: target.modelId, settings: target.apiSettings },
       callModel: createModelCaller({
         client,
         onEvent: reporter.onEvent,
-        runtime: createResilienceRuntime(),
+        runtime: createResilienceRuntime({
+          pacing: flags.replay === undefined,
+          ...(rateLimits !== undefined && { rateLimits }),
+        }),
+        target,
         concurrencyLimit: 1,
         ...(resilienceOverridesOf(target) && { overrides: resilienceOverridesOf(target) }),
       }),
@@ -141,6 +160,7 @@ export async function askCommand(
       signal: interrupt.signal,
     });
     reporter.close();
+    command.answer?.finish(redactor.redact(result.finalText));
     return EXIT.ok;
   } catch (error) {
     reporter.close();

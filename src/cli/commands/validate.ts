@@ -2,11 +2,14 @@ import { formatIssue, sortIssues } from '../../definitions/issues.js';
 import { validateReferences } from '../../definitions/validate-references.js';
 import { displayPath } from '../../definitions/issues.js';
 import { createLoader } from '../create-loader.js';
+import { parseGlobalFlags } from '../parse-globals.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
 
 export interface ValidateOptions {
   readonly strict?: boolean;
+  /** `-g KEY=VALUE`: globals the run would be given (checked like run's). */
+  readonly global?: readonly string[];
   readonly path: readonly string[];
   readonly json?: boolean;
 }
@@ -21,8 +24,9 @@ export function validateCommand(
   references: readonly string[],
   options: ValidateOptions,
 ): number {
+  const globalFlags = Object.keys(parseGlobalFlags(options.global ?? []));
   const loader = createLoader(context, options.path);
-  validateReferences(loader, references);
+  validateReferences(loader, references, { globalFlags });
   const issues = sortIssues(loader.issues.issues).map((issue) =>
     options.strict && issue.severity === 'warning'
       ? { ...issue, severity: 'error' as const }
