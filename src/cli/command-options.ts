@@ -36,7 +36,10 @@ export function withRunningOptions(command: Command): Command {
   return withSearchPaths(
     command
       .option('--headless', 'auto-approve tools listed under confirm for every task')
-      .option('--output <mode>', 'tty | plain | jsonl')
+      .option(
+        '--output <mode>',
+        'tty | plain | jsonl (default: tty on a terminal outside CI, else plain)',
+      )
       .option('--record <file>', 'record every model exchange to a JSONL cassette')
       .option('--replay <file>', 'answer model calls from a cassette (offline, deterministic)'),
   );

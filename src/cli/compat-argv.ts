@@ -101,5 +101,8 @@ const KNOWN_COMMANDS = new Set([
   'sessions',
   'models',
   'schema',
+  'completion',
+  'init',
+  'merge',
   'help',
 ]);

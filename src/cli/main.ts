@@ -1,6 +1,8 @@
 import { isTaskflowError, TaskflowError } from '../errors.js';
 import { installBrokenPipeHandlers } from './broken-pipe.js';
-import { loadEnvironment, isTruthyFlag } from './environment.js';
+import { colorFlagOf } from './color-choice.js';
+import { formatLogLine } from '../logger.js';
+import { describeDotEnv, loadEnvironment, isTruthyFlag } from './environment.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { buildProgram } from './program.js';
 import { reportError } from './report-error.js';
@@ -16,18 +18,28 @@ async function main(): Promise<number> {
   installBrokenPipeHandlers(process.stdout, process.stderr);
   const argv = process.argv.slice(2);
   const workingDirectory = process.cwd();
-  const debugFromArgv = argv.includes('-d') || argv.includes('--debug');
+  // Words after `--` are prompt text, never options.
+  const optionWords = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  const debugFromArgv = optionWords.includes('-d') || optionWords.includes('--debug');
   let debug = debugFromArgv || isTruthyFlag(process.env.TASK_AGENT_DEBUG);
   try {
-    const environment = loadEnvironment(workingDirectory, process.env);
+    const loaded = loadEnvironment(workingDirectory, process.env);
+    const { environment } = loaded;
     debug = debug || isTruthyFlag(environment.TASK_AGENT_DEBUG);
+    // Which .env was read (its path only: the values may be secrets).
+    if (debug)
+      process.stderr.write(
+        formatLogLine('debug', describeDotEnv(loaded, workingDirectory, process.env)),
+      );
     const context: RuntimeContext = {
       workingDirectory,
       environment,
       bundleRoot: packageRoot(),
+      stdin: process.stdin,
       stdout: process.stdout,
       stderr: process.stderr,
       debug,
+      colorFlag: colorFlagOf(argv),
     };
     const compat = parseCompatArgv(argv);
     const program = buildProgram(context, { seclabForm: compat.seclabCommand !== undefined });

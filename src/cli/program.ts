@@ -1,4 +1,4 @@
-import { Argument, Command } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import {
   collect,
   parsePositiveInteger,
@@ -7,6 +7,9 @@ import {
   withSessionDir,
 } from './command-options.js';
 import { ignoredWordsWarning } from './compat-argv.js';
+import { COMPLETION_SHELLS, type CompletionShell } from './completion/shells.js';
+import { runningCommandHelp } from './help-environment.js';
+import { formatUsageError } from './report-error.js';
 import { packageVersion, type RuntimeContext } from './runtime-context.js';
 
 function warnIgnoredWords(context: RuntimeContext, flag: string, words: readonly string[]): void {
@@ -39,9 +42,12 @@ interface ResumeCliOptions {
   sessionDir?: string;
   record?: string;
   replay?: string;
+  shard?: string;
+  untilFanout?: boolean;
 }
 
 interface RunCliOptions {
+  untilFanout?: boolean;
   strict?: boolean;
   sessionDir?: string;
   record?: string;
@@ -85,12 +91,20 @@ function extraWords(command: Command, taken: number): string[] {
  */
 export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): Command {
   const seclabForm = form.seclabForm ?? false;
+  const version = packageVersion(context.bundleRoot);
   const program = new Command('taskflow')
     .description('Run declarative agent workflows (taskflows) against OpenAI-compatible endpoints')
-    .version(packageVersion(context.bundleRoot), '-V, --version')
+    .version(version, '-v, --version')
+    // -V: the version flag of earlier releases, still accepted.
+    .addOption(new Option('-V').hideHelp())
+    .on('option:V', () => {
+      context.stdout.write(`${version}\n`);
+      throw new CommanderError(0, 'commander.version', version);
+    })
     .option('-d, --debug', 'full stack traces and debug logging to stderr')
+    .option('--color', 'colour output even off a terminal (as FORCE_COLOR=1)')
+    .option('--no-color', 'no colours (as NO_COLOR=1)')
     .addHelpText('after', COMPAT_HELP)
-    .showHelpAfterError('(run "taskflow --help" for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),
@@ -102,10 +116,18 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       program
         .command('run')
         .description('run a taskflow')
+        .addHelpText('after', runningCommandHelp('run'))
         .argument('<taskflow>', 'taskflow: dotted import path or file path')
         .option('-g, --global <KEY=VALUE>', 'override a taskflow global (repeatable)', collect, [])
         .option('-m, --model-config <ref>', "use this model config instead of the taskflow's")
-        .option('--strict', 'treat definition warnings (unknown fields, duplicate keys) as errors')
+        .option(
+          '--strict',
+          'treat definition warnings (unknown fields, duplicate keys, unknown -g keys) as errors',
+        )
+        .option(
+          '--until-fanout',
+          'run the tasks before the first fan-out, record its branch list and stop (status planned)',
+        )
         .allowExcessArguments(seclabForm),
     ),
   ).action(async (taskflow: string, options: RunCliOptions, command: Command) => {
@@ -121,12 +143,21 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       program
         .command('resume')
         .description('continue a checkpointed session')
+        .addHelpText('after', runningCommandHelp('resume'))
         .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
         .option(
           '--force',
           'resume although a finished task (or the item list in progress) was edited; at task granularity',
         )
         .option('--wait', 'wait until resumeNotBefore instead of exiting 75')
+        .option(
+          '--shard <K/N>',
+          'run only the branches of the planned fan-out whose ordinal is K-1 mod N, then stop (status sharded)',
+        )
+        .option(
+          '--until-fanout',
+          'stop at the next fan-out with its branch list recorded (status planned)',
+        )
         .option('-g, --global <KEY=VALUE>', 'refused: a resumed run keeps its globals', collect, [])
         .allowExcessArguments(seclabForm),
     ),
@@ -136,6 +167,20 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       ...options,
       ignoredWords: extraWords(command, 1),
     });
+  });
+
+  withSessionDir(
+    program
+      .command('merge')
+      .description('fold the finished work of shard copies of a session into it (then resume it)')
+      .argument('<session-id>', 'session id (or a unique prefix of 4+ characters)')
+      .requiredOption(
+        '--from <session-dir...>',
+        'session folders of shard copies (each holding <session-id>/, or that folder itself)',
+      ),
+  ).action(async (id: string, options: { from: string[]; sessionDir?: string }) => {
+    const { mergeCommand } = await import('./commands/merge.js');
+    process.exitCode = mergeCommand(context, id, options);
   });
 
   const sessions = program.command('sessions').description('inspect and delete sessions');
@@ -202,10 +247,11 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
     program
       .command('ask')
       .description('run one agent with a personality on a prompt')
+      .addHelpText('after', runningCommandHelp('ask'))
       .argument('<personality>', 'personality: dotted import path or file path')
       .argument(
         '[prompt...]',
-        'the prompt (none: the personality works on its task alone, as seclab allows)',
+        'the prompt; "-", or none while stdin is not a terminal, reads it from stdin; words after "--" are never options',
       )
       .option(
         '-g, --global <KEY=VALUE>',
@@ -227,12 +273,21 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
   withSearchPaths(program.command('validate'))
     .description('load, validate and cross-check files without calling any model')
     .argument('<ref-or-file...>', 'dotted import paths or file paths')
-    .option('--strict', 'treat warnings (unknown fields, unknown models) as errors')
+    .option(
+      '-g, --global <KEY=VALUE>',
+      'a global the run will be given: its use counts as declared; an unknown key is a warning (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--strict',
+      'treat warnings (unknown fields, unknown models, unknown -g keys) as errors',
+    )
     .option('--json', 'print the issues as JSON')
     .action(
       async (
         references: string[],
-        options: { strict?: boolean; path: string[]; json?: boolean },
+        options: { strict?: boolean; path: string[]; json?: boolean; global: string[] },
       ) => {
         const { validateCommand } = await import('./commands/validate.js');
         process.exitCode = validateCommand(context, references, options);
@@ -282,5 +337,39 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       process.exitCode = schemaCommand(context, filetype);
     });
 
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(COMPLETION_SHELLS))
+    .action(async (shell: CompletionShell) => {
+      const { completionCommand } = await import('./commands/completion.js');
+      process.exitCode = completionCommand(context, shell, program);
+    });
+
+  program
+    .command('init')
+    .description(
+      'create a starter taskflow, personality, toolbox and offline cassette in a directory',
+    )
+    .argument('[dir]', 'where (default: the working directory; created when missing)')
+    .action(async (directory: string | undefined) => {
+      const { initCommand } = await import('./commands/init.js');
+      process.exitCode = initCommand(context, directory);
+    });
+
+  useOneLineUsageErrors(program, 'taskflow');
   return program;
+}
+
+/**
+ * commander's usage errors (unknown option, missing argument, ...) as one line in
+ * taskflow's style, naming the help of the command that refused them.
+ */
+function useOneLineUsageErrors(command: Command, commandPath: string): void {
+  command.configureOutput({
+    outputError: (message, write) => write(formatUsageError(message, commandPath)),
+  });
+  for (const subcommand of command.commands) {
+    useOneLineUsageErrors(subcommand, `${commandPath} ${subcommand.name()}`);
+  }
 }

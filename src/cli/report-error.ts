@@ -22,3 +22,21 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream, debug
     }
   }
 }
+
+/**
+ * A commander usage error (`error: unknown option '--x'`, possibly followed by a
+ * `(Did you mean --y?)` line) as one line in taskflow's style, pointing at the help of the
+ * command that refused it: `taskflow: unknown option '--x' (Did you mean --y?); see
+ * "taskflow run --help"`.
+ */
+export function formatUsageError(commanderMessage: string, commandPath: string): string {
+  const text = commanderMessage
+    .trim()
+    .replace(/^error:\s*/i, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .join(' ')
+    .replace(/\.$/, '');
+  return `taskflow: ${text}; see "${commandPath} --help"\n`;
+}

@@ -5,13 +5,22 @@ import { chooseOutputMode, createReporter, type Reporter } from '../output/index
 import { Redactor } from '../redactor.js';
 import { redactingReporter, redactingStream } from '../redaction/redacting-output.js';
 import type { RunnerInfo } from '../engine/runner-info.js';
+import { answerOutput, type AnswerOutput } from './answer-output.js';
 import { stopWhenStdoutCloses } from './broken-pipe.js';
+import { colorEnabled } from './color-choice.js';
 import { installInterruptHandler, type InterruptHandle } from './interrupt.js';
 import type { RuntimeContext } from './runtime-context.js';
 import { createTtyApprover } from './tty-approver.js';
 
 export interface RunningCommandOptions {
   readonly output?: string;
+  /** The run's session: on every log line. */
+  readonly sessionId?: string;
+  /** The session's folder for server state (`runner.stateDir` in toolbox templates). */
+  readonly stateDir?: string;
+  /** `ask`: stdout carries only the answer, progress goes to stderr (see answer-output.ts);
+   *  not with `--output jsonl`, whose stdout is the events. */
+  readonly answerOnStdout?: boolean;
 }
 
 /** What every command that runs agents needs: cancellation, logging, output, approval. */
@@ -26,6 +35,8 @@ export interface RunningCommand {
   readonly runner: RunnerInfo;
   /** Undefined without a terminal: approval-needing tools are denied. */
   readonly approver?: Approver;
+  /** With `answerOnStdout` (not jsonl): prints the final answer (already redacted). */
+  readonly answer?: Pick<AnswerOutput, 'finish'>;
   dispose(): Promise<void>;
 }
 
@@ -40,6 +51,7 @@ export function startRunningCommand(
     directory: envPaths('taskflow', { suffix: '' }).log,
     redactor,
     ...(context.debug && { debugStream: context.stderr }),
+    ...(options.sessionId !== undefined && { sessionId: options.sessionId }),
   });
   const stdoutIsTty = context.stdout.isTTY === true;
   const ci =
@@ -47,12 +59,16 @@ export function startRunningCommand(
     context.environment.CI !== '' &&
     context.environment.CI !== 'false';
   const mode = chooseOutputMode(options.output, { stdoutIsTty, ci });
-  const shownReporter = createReporter({
+  const answerOnStdout = options.answerOnStdout === true && mode !== 'jsonl';
+  const modeReporter = createReporter({
     mode,
-    stdout: context.stdout,
+    stdout: answerOnStdout ? context.stderr : context.stdout,
     stderr: context.stderr,
-    // no-color.org: set and not empty disables colour.
-    color: (context.environment.NO_COLOR ?? '') === '' && stdoutIsTty,
+    color: colorEnabled({
+      flag: context.colorFlag,
+      environment: context.environment,
+      stdoutIsTty,
+    }),
     // ora draws on stderr and hangs on a 0-column terminal (see output/activity-spinner).
     spinner:
       mode === 'tty' &&
@@ -61,6 +77,10 @@ export function startRunningCommand(
       (context.stderr.columns ?? 0) > 0 &&
       !ci,
   });
+  const answer = answerOnStdout
+    ? answerOutput(modeReporter, context.stdout, { live: stdoutIsTty })
+    : undefined;
+  const shownReporter = answer?.reporter ?? modeReporter;
   const reporter = redactingReporter(shownReporter, redactor);
   const interrupt = stopWhenStdoutCloses(
     installInterruptHandler(context.stderr, { beforeForcedExit: () => reporter.close() }),
@@ -88,8 +108,13 @@ export function startRunningCommand(
     redactor,
     reporter,
     stderr: redactingStream(context.stderr, redactor),
-    runner: { node: process.execPath, root: context.bundleRoot },
+    runner: {
+      node: process.execPath,
+      root: context.bundleRoot,
+      ...(options.stateDir !== undefined && { stateDir: options.stateDir }),
+    },
     ...(approver && { approver }),
+    ...(answer && { answer }),
     async dispose() {
       reporter.close();
       interrupt.dispose();

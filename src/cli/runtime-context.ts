@@ -9,9 +9,13 @@ export interface RuntimeContext {
   readonly environment: Environment;
   /** The package root (bundle of taskflows/, personalities/, ... and dist/). */
   readonly bundleRoot: string;
+  /** Read only by commands that take input there (`ask -`); absent in tests of others. */
+  readonly stdin?: NodeJS.ReadStream;
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   readonly debug: boolean;
+  /** `--color` (true) / `--no-color` (false); undefined: decided by environment and TTY. */
+  readonly colorFlag?: boolean;
 }
 
 export function packageRoot(): string {
