@@ -21,6 +21,8 @@ export interface LoggerOptions {
   readonly keepFiles?: number;
   /** Unwritten bytes the file may hold before lines are dropped (default 4 MiB). */
   readonly maxPendingBytes?: number;
+  /** The run's session: written on every line (`session=<id>`), so one run's lines can be found. */
+  readonly sessionId?: string;
 }
 
 const LOG_NAME = 'taskflow.log';
@@ -31,12 +33,37 @@ const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 export const MAX_LOG_MESSAGE_CHARS = 16 * 1024;
 const CLOSE_TIMEOUT_MS = 1000;
 
+export interface LogLineOptions {
+  /** Default: now. */
+  readonly at?: Date;
+  readonly sessionId?: string;
+}
+
 /**
- * The debug log: one timestamped, redacted line per message, appended to a rotating file
- * in the platform log dir (see `RotatingLogFile` for the bounds on disk and in memory).
+ * `<ISO time> <level> [session=<id> ]<message>` and a newline; a message of several lines
+ * (a stack trace) repeats the prefix on each, so every line can be found by its session.
+ */
+export function formatLogLine(
+  level: string,
+  message: string,
+  options: LogLineOptions = {},
+): string {
+  const session = options.sessionId === undefined ? '' : `session=${options.sessionId} `;
+  const prefix = `${(options.at ?? new Date()).toISOString()} ${level} ${session}`;
+  return message
+    .replace(/\r?\n$/, '')
+    .split(/\r?\n/)
+    .map((line) => `${prefix}${line}\n`)
+    .join('');
+}
+
+/**
+ * The debug log: timestamped, redacted lines (see formatLogLine), appended to a rotating
+ * file in the platform log dir (see `RotatingLogFile` for the bounds on disk and in memory).
  * Logging never throws and never blocks the run.
  */
 export function createLogger(options: LoggerOptions): Logger {
+  const lineOptions: LogLineOptions = { sessionId: options.sessionId };
   const file =
     options.directory === undefined
       ? undefined
@@ -44,6 +71,7 @@ export function createLogger(options: LoggerOptions): Logger {
           maxBytes: options.maxBytes ?? DEFAULT_LOG_MAX_BYTES,
           keepFiles: options.keepFiles ?? DEFAULT_LOG_KEEP_FILES,
           maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+          formatWarning: (message) => formatLogLine('warn', message, lineOptions),
         });
   const write = (level: string, message: string) => {
     // Redact before cutting: a cut must not leave the first half of a secret behind.
@@ -52,7 +80,7 @@ export function createLogger(options: LoggerOptions): Logger {
       redacted.length > MAX_LOG_MESSAGE_CHARS
         ? `${redacted.slice(0, MAX_LOG_MESSAGE_CHARS)}… [${redacted.length - MAX_LOG_MESSAGE_CHARS} more characters not logged]`
         : redacted;
-    const line = `${new Date().toISOString()} ${level} ${cut}\n`;
+    const line = formatLogLine(level, cut, lineOptions);
     file?.write(line);
     options.debugStream?.write(line);
   };

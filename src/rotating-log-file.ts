@@ -11,6 +11,8 @@ export interface RotatingLogFileOptions {
   readonly keepFiles: number;
   /** Bytes the file may have waiting to be written before lines are dropped. */
   readonly maxPendingBytes: number;
+  /** How the file's own warning line (dropped lines) is written, newline included. */
+  readonly formatWarning?: (message: string) => string;
 }
 
 /** Folders 0700, files 0600: the log quotes prompts, tool output and server diagnostics. */
@@ -105,7 +107,9 @@ export class RotatingLogFile {
 
   #writeDroppedMarker(): void {
     if (this.#droppedLines === 0 || this.#stream === undefined) return;
-    const marker = `${new Date().toISOString()} warn taskflow: ${this.#droppedLines} log lines (${this.#droppedBytes} bytes) were dropped: the log file could not keep up\n`;
+    const message = `taskflow: ${this.#droppedLines} log lines (${this.#droppedBytes} bytes) were dropped: the log file could not keep up`;
+    const marker =
+      this.#options.formatWarning?.(message) ?? `${new Date().toISOString()} warn ${message}\n`;
     this.#droppedLines = 0;
     this.#droppedBytes = 0;
     this.#append(marker, Buffer.byteLength(marker));
@@ -126,7 +130,11 @@ export class RotatingLogFile {
       return;
     }
     if (old) void this.#retire(old);
-    this.#openStream();
+    try {
+      this.#openStream();
+    } catch {
+      this.#stream = undefined;
+    }
   }
 
   #shiftGenerations(): void {
@@ -142,7 +150,10 @@ export class RotatingLogFile {
   }
 
   #openStream(): void {
-    const stream = fs.createWriteStream(this.#filePath, { flags: 'a', mode: FILE_MODE });
+    // Opened synchronously: a stream that opened its path later could find it already
+    // rotated away and write beside the next generation into the same file.
+    const descriptor = fs.openSync(this.#filePath, 'a', FILE_MODE);
+    const stream = fs.createWriteStream('', { fd: descriptor });
     stream.on('error', () => {
       if (this.#stream === stream) this.#stream = undefined;
     });

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, MAX_LOG_MESSAGE_CHARS } from '../src/logger.js';
+import { createLogger, formatLogLine, MAX_LOG_MESSAGE_CHARS } from '../src/logger.js';
 import { Redactor } from '../src/redactor.js';
 
 let directory: string;
@@ -110,5 +111,46 @@ describe('createLogger', () => {
     expect(text).not.toContain('s3cret-value');
     expect(text).toMatch(/… \[\d+ more characters not logged\]\n$/);
     expect(text.length).toBeLessThan(MAX_LOG_MESSAGE_CHARS + 200);
+  });
+
+  it('puts the session id on every line, in the file and on the debug stream', async () => {
+    const shown: string[] = [];
+    const debugStream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        shown.push(chunk.toString());
+        callback();
+      },
+    });
+    const logger = createLogger({
+      directory,
+      redactor: new Redactor(),
+      sessionId: '0123456789ab',
+      debugStream,
+      maxPendingBytes: 2000,
+    });
+    logger.info('first');
+    logger.debug('second\nspans lines');
+    for (let index = 0; index < 50; index += 1) logger.debug('d'.repeat(100));
+    await logger.close();
+    const lines = (logFiles()['taskflow.log'] ?? '').split('\n').filter((line) => line !== '');
+    expect(lines[0]).toMatch(/^\S+Z info session=0123456789ab first$/);
+    // The dropped-lines marker too: every line of the file can be found by the session id.
+    expect(lines.at(-1)).toMatch(/^\S+Z warn session=0123456789ab taskflow: \d+ log lines/);
+    for (const line of lines) expect(line).toMatch(/^\S+Z (debug|info|warn) session=0123456789ab /);
+    expect(shown[0]).toMatch(/^\S+Z info session=0123456789ab first\n$/);
+    // A message of several lines (a stack trace) repeats the prefix on each.
+    expect(shown[1]).toMatch(
+      /^(\S+Z) debug session=0123456789ab second\n\1 debug session=0123456789ab spans lines\n$/,
+    );
+  });
+});
+
+describe('formatLogLine', () => {
+  it('is a timestamp, the level, the session when there is one, and the message', () => {
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    expect(formatLogLine('debug', 'hello', { at })).toBe('2026-01-02T03:04:05.678Z debug hello\n');
+    expect(formatLogLine('warn', 'x\ny', { at, sessionId: 'abc' })).toBe(
+      '2026-01-02T03:04:05.678Z warn session=abc x\n2026-01-02T03:04:05.678Z warn session=abc y\n',
+    );
   });
 });

@@ -13,8 +13,18 @@ import { SessionRecorder } from '../sessions/session-recorder.js';
 import { modelEnvironment } from './check-model-targets.js';
 import { EXIT, exitCodeFor, exitCodeForInterrupt } from './exit-codes.js';
 import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
+import { rateLimitsFromEnvironment } from './rate-limits-environment.js';
 import { reportError } from './report-error.js';
 import type { RuntimeContext } from './runtime-context.js';
+import {
+  appendSummaryLines,
+  branchExecutorFor,
+  deferredStatus,
+  distributionLines,
+  recordShardEnd,
+  recordShardStart,
+  type RunDistribution,
+} from './run-distribution.js';
 import { startRunningCommand } from './running-command.js';
 
 export interface ExecuteRunInput {
@@ -31,6 +41,8 @@ export interface ExecuteRunInput {
   readonly taskGranularity?: boolean;
   /** Messages to show once the reporter exists (definition warnings, changed files). */
   readonly warnings?: readonly string[];
+  /** `--until-fanout` / `--shard K/N`: which fan-out branches run here (default all). */
+  readonly distribution?: RunDistribution;
 }
 
 function exitCodeOf(end: RunEnd): number {
@@ -41,6 +53,8 @@ function exitCodeOf(end: RunEnd): number {
       return EXIT.failed;
     case 'stopped':
       return exitCodeFor(end.code);
+    case 'deferred':
+      return end.failedTasks.length > 0 ? EXIT.failed : EXIT.ok;
   }
 }
 
@@ -53,6 +67,8 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   const { session } = input;
   const command = startRunningCommand(context, {
     ...(input.output !== undefined && { output: input.output }),
+    sessionId: session.id,
+    stateDir: session.stateDir,
   });
   const { reporter, logger, redactor, interrupt } = command;
   // A token a model config names is a secret whatever its variable is called.
@@ -75,6 +91,8 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     manifest.status = 'running';
     delete manifest.finishedAt;
   });
+  recordShardStart(session, input.distribution);
+  const waitedBefore = waitedIn(session.manifest, input.distribution);
   emitEvent(onEvent, {
     type: 'taskflow-start',
     sessionId: session.id,
@@ -86,6 +104,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   const environment = modelEnvironment(context.environment, input.replay);
   let exitCode: number = EXIT.failed;
   try {
+    const rateLimits = rateLimitsFromEnvironment(context.environment);
     const result = await runTaskflow(
       {
         loaded: input.loaded,
@@ -98,11 +117,17 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
         signal: interrupt.signal,
         headless: input.headless,
         ...(command.approver && { approve: command.approver }),
-        resilience: createResilienceRuntime(),
+        resilience: createResilienceRuntime({
+          // A cassette answers at once: no budget to keep to.
+          pacing: input.replay === undefined,
+          ...(rateLimits !== undefined && { rateLimits }),
+        }),
         resilienceOverrides: resilienceOverridesOf,
         recorder,
+        branchExecutor: branchExecutorFor(input.distribution),
         createClient: modelClientFactory({
           redactor,
+          logModelError: (line) => logger.warn(line),
           ...(input.record && { record: input.record }),
           ...(input.replay && { replay: input.replay }),
         }),
@@ -126,9 +151,21 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
         ? result.end.code === 'cancelled'
           ? 'interrupted'
           : 'stopped'
-        : result.end.status;
+        : result.end.status === 'deferred'
+          ? deferredStatus(input.distribution)
+          : result.end.status;
     const error = result.end.status === 'succeeded' ? undefined : result.end.error;
-    const failedTask = result.end.status === 'failed' ? result.end.failedTasks[0] : undefined;
+    const failedTask =
+      result.end.status === 'failed' || result.end.status === 'deferred'
+        ? result.end.failedTasks[0]
+        : undefined;
+    if (!interrupted) {
+      const waited = waitedIn(session.manifest, input.distribution);
+      recordShardEnd(session, input.distribution, result.end, {
+        waitMs: waited.waitMs - waitedBefore.waitMs,
+        pacedMs: waited.pacedMs - waitedBefore.pacedMs,
+      });
+    }
     session.updateManifest((manifest) =>
       finishManifest(manifest, status, error, redactor.redact.bind(redactor), failedTask),
     );
@@ -147,6 +184,13 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
       if (resumeNotBefore) reporter.info(`resume possible after ${resumeNotBefore}`);
     }
     writeSummary(context, redactor.redactValue(summary.summary()), (message) =>
+      reporter.warn(message),
+    );
+    const shardLines = distributionLines(session.manifest, input.distribution, result.end).map(
+      (line) => redactor.redact(line),
+    );
+    for (const line of shardLines) reporter.info(line);
+    appendSummaryLines(context.environment.GITHUB_STEP_SUMMARY, 'Shards', shardLines, (message) =>
       reporter.warn(message),
     );
   } catch (error) {
@@ -217,4 +261,14 @@ function writeSummary(
   } catch (error) {
     warn(`could not write the step summary: ${errorMessage(error)}`);
   }
+}
+
+/** Waiting so far in the task a shard runs (its end record reports this run's part). */
+function waitedIn(
+  manifest: Manifest,
+  distribution: RunDistribution | undefined,
+): { waitMs: number; pacedMs: number } {
+  if (distribution?.kind !== 'shard') return { waitMs: 0, pacedMs: 0 };
+  const task = manifest.tasks.find((entry) => entry.index === distribution.taskIndex);
+  return { waitMs: task?.waitMs ?? 0, pacedMs: task?.pacedMs ?? 0 };
 }

@@ -1,4 +1,5 @@
 import { startGracefulStop } from '../toolbox/graceful-stop.js';
+import { removeLeftoverScriptFiles } from '../engine/shell-script-files.js';
 import { killAllToolboxProcesses } from '../toolbox/process-registry.js';
 
 export interface InterruptHandle {
@@ -20,7 +21,8 @@ export interface InterruptOptions {
  * First SIGINT/SIGTERM: abort the root controller with a `GracefulStop` (stop sending, abort
  * in-flight work; tool calls already sent get a short grace to finish, so their results are
  * journaled); the command then flushes and exits 130. A second SIGINT exits at once, after
- * killing any MCP server and shell task process groups still alive.
+ * killing any MCP server and shell task process groups still alive (and, on exit, removing
+ * the script files of shell tasks that had no time to).
  */
 export function installInterruptHandler(
   stderr: NodeJS.WritableStream,
@@ -45,7 +47,10 @@ export function installInterruptHandler(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const onExit = () => killAllToolboxProcesses();
+  const onExit = () => {
+    killAllToolboxProcesses();
+    removeLeftoverScriptFiles();
+  };
   process.on('exit', onExit);
   return {
     signal: controller.signal,

@@ -1,7 +1,8 @@
 import type { ModelTarget } from '../model/resolve-model.js';
-import { createModelClient } from '../model/create-model-client.js';
+import type { CreateModelClientOptions } from '../model/create-model-client.js';
 import { RecordingClient, ReplayingClient } from '../model/cassette.js';
-import type { ModelClient } from '../model/types.js';
+import { logModelErrors } from '../model/log-model-errors.js';
+import type { CompleteOptions, ModelClient, ModelRequest, ModelResponse } from '../model/types.js';
 import type { Redactor } from '../redactor.js';
 import {
   parseResilienceOverrides,
@@ -14,6 +15,8 @@ export interface ModelClientOptions {
   /** `--replay <file>`: answer every request from this cassette, no network. */
   readonly replay?: string;
   readonly redactor: Redactor;
+  /** Told one line per failed model attempt (status, class, request id): the debug log. */
+  readonly logModelError?: (line: string) => void;
 }
 
 /** `model_settings.<model>.resilience` of a target, validated. */
@@ -35,11 +38,13 @@ export function resilienceOverridesOf(target: ModelTarget): ResilienceOverrides 
 export function modelClientFactory(
   options: ModelClientOptions,
 ): (target: ModelTarget) => ModelClient {
-  let replayer: ReplayingClient | undefined;
+  let replayer: ModelClient | undefined;
   const httpClients = new Map<string, ModelClient>();
+  const logged = (client: ModelClient): ModelClient =>
+    options.logModelError ? logModelErrors(client, options.logModelError) : client;
   return (target) => {
     if (options.replay) {
-      replayer ??= new ReplayingClient(options.replay, target.apiType);
+      replayer ??= logged(new ReplayingClient(options.replay, target.apiType));
       return replayer;
     }
     const overrides = resilienceOverridesOf(target);
@@ -59,11 +64,32 @@ export function modelClientFactory(
     ]);
     let client = httpClients.get(key);
     if (client === undefined) {
-      client = createModelClient(target, { timeouts });
+      client = logged(lazyHttpClient(target, { timeouts }));
       httpClients.set(key, client);
     }
     return options.record
       ? new RecordingClient(client, options.record, (text) => options.redactor.redact(text))
       : client;
+  };
+}
+
+/**
+ * The HTTP client of `target`, its module (and with it the openai SDK) imported on the
+ * first request: a run whose tasks never call a model never loads the SDK.
+ */
+function lazyHttpClient(target: ModelTarget, options: CreateModelClientOptions): ModelClient {
+  let client: Promise<ModelClient> | undefined;
+  return {
+    apiType: target.apiType,
+    endpoint: target.endpoint,
+    async complete(
+      request: ModelRequest,
+      completeOptions?: CompleteOptions,
+    ): Promise<ModelResponse> {
+      client ??= import('../model/create-model-client.js').then((module) =>
+        module.createModelClient(target, options),
+      );
+      return (await client).complete(request, completeOptions);
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Executable: the logbook MCP server (`node dist/mcp-servers/logbook.js [--transport ...]`),
- * configured like seclab's: state in `$LOGBOOK_STATE_DIR/logbook.json` (default: a per-user
- * data folder), log lines also in `$LOG_DIR/mcp_logbook.log` when `LOG_DIR` is set.
+ * configured like seclab's: state in `$LOGBOOK_STATE_DIR/logbook.json` (default: see
+ * resolveStateDirectory), log lines also in `$LOG_DIR/mcp_logbook.log` when `LOG_DIR` is set.
  */
 import { createLogbookServer } from './logbook-server.js';
 import { LogbookStore } from './logbook-store.js';

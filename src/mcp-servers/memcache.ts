@@ -1,7 +1,7 @@
 /**
  * Executable: the memcache MCP server (`node dist/mcp-servers/memcache.js [--transport ...]`),
  * configured like seclab's by environment: `MEMCACHE_BACKEND` (dictionary_file or sqlite,
- * default sqlite), `MEMCACHE_STATE_DIR` (default: a per-user data folder) and `LOG_DIR`.
+ * default sqlite), `MEMCACHE_STATE_DIR` (default: see resolveStateDirectory) and `LOG_DIR`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,11 +4,14 @@ import { isAbsolute, join, resolve } from 'node:path';
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The folder a bundled server keeps its state in, as seclab's servers choose it: the
- * override variable (`MEMCACHE_STATE_DIR`, `LOGBOOK_STATE_DIR`) when set and non-empty,
- * resolved against the server's working directory; otherwise a per-user data folder,
- * `<user data>/taskflow/<server>` (seclab uses its own application folder the same way).
- * Toolbox files pass `{{ env('X', '') }}`, so an empty value means unset.
+ * The folder a bundled server keeps its state in: the override variable
+ * (`MEMCACHE_STATE_DIR`, `LOGBOOK_STATE_DIR`) when set and non-empty, resolved against the
+ * server's working directory, as seclab's servers read it; else the session's state folder
+ * the runner passes (`TASKFLOW_SESSION_STATE_DIR`, from `runner.stateDir`) + `/<server>`, so
+ * runs do not share one state and a resume finds its own; else (no session: `ask`, or a
+ * server started by hand) a per-user data folder, `<user data>/taskflow/<server>` (seclab
+ * uses its own application folder the same way). Toolbox files pass `{{ env('X', '') }}`,
+ * so an empty value means unset.
  */
 export function resolveStateDirectory(
   override: string | undefined,
@@ -17,6 +20,8 @@ export function resolveStateDirectory(
   platform: NodeJS.Platform = process.platform,
 ): string {
   if (override !== undefined && override.trim() !== '') return resolve(override);
+  const sessionState = nonEmpty(environment.TASKFLOW_SESSION_STATE_DIR);
+  if (sessionState !== undefined) return join(resolve(sessionState), server);
   return join(userDataDirectory(environment, platform), server);
 }
 

@@ -3,6 +3,8 @@
  * the exhausted bucket's `x-ratelimit-reset-*` header, or a "try again in N s" message.
  */
 
+import { parseDuration, readDurationPrefix } from '../duration.js';
+
 export type HintSource = 'retry-after-ms' | 'retry-after' | 'reset-header' | 'message';
 
 export interface RetryHint {
@@ -27,49 +29,6 @@ export function readHeader(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
-/** Longest spellings first so `ms` is not read as minutes and `minutes` not as `m` + junk. */
-const durationToken =
-  /\s*(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|ms|minutes?|mins?|m|hours?|hrs?|h|seconds?|secs?|s)(?![a-z])/iy;
-
-function unitMs(spelling: string): number {
-  const lower = spelling.toLowerCase();
-  if (lower.startsWith('ms') || lower.startsWith('milli')) return 1;
-  if (lower.startsWith('m')) return 60_000;
-  if (lower.startsWith('h')) return 3_600_000;
-  return 1000;
-}
-
-/**
- * Reads consecutive duration tokens at the start of `text` (`1m2.5s`, `6ms`, `30 seconds`,
- * `1h 2m`). Returns milliseconds, or undefined when no token is there.
- */
-export function parseDurationPrefix(text: string): number | undefined {
-  durationToken.lastIndex = 0;
-  let total = 0;
-  let found = false;
-  for (;;) {
-    const start = durationToken.lastIndex;
-    const match = durationToken.exec(text);
-    if (match === null) {
-      durationToken.lastIndex = start;
-      break;
-    }
-    total += Number(match[1]) * unitMs(match[2] ?? 's');
-    found = true;
-  }
-  return found ? total : undefined;
-}
-
-/** A whole duration header value: units as above, or a bare number of seconds. */
-export function parseDurationValue(value: string): number | undefined {
-  const trimmed = value.trim();
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
-  const parsed = parseDurationPrefix(trimmed);
-  if (parsed === undefined) return undefined;
-  // Reject values with trailing junk: the whole value must be duration tokens.
-  return durationToken.lastIndex === trimmed.length ? parsed : undefined;
-}
-
 /** A `retry-after` value: a bare number of seconds, or an HTTP date (a past one is 0); ms. */
 export function parseRetryAfter(value: string, now: () => number): number | undefined {
   const trimmed = value.trim();
@@ -82,8 +41,11 @@ export function parseRetryAfter(value: string, now: () => number): number | unde
 function parseResetHeaders(headers: unknown, status: number | undefined): number | undefined {
   const requests = readHeader(headers, 'x-ratelimit-reset-requests');
   const tokens = readHeader(headers, 'x-ratelimit-reset-tokens');
-  const requestsMs = requests === undefined ? undefined : parseDurationValue(requests);
-  const tokensMs = tokens === undefined ? undefined : parseDurationValue(tokens);
+  // `6ms`, `1m2.5s`, or a bare number of seconds.
+  const requestsMs =
+    requests === undefined ? undefined : parseDuration(requests, { bareNumber: 'seconds' });
+  const tokensMs =
+    tokens === undefined ? undefined : parseDuration(tokens, { bareNumber: 'seconds' });
   const requestsExhausted = readHeader(headers, 'x-ratelimit-remaining-requests')?.trim() === '0';
   const tokensExhausted = readHeader(headers, 'x-ratelimit-remaining-tokens')?.trim() === '0';
   if (requestsExhausted && requestsMs !== undefined) return requestsMs;
@@ -106,8 +68,8 @@ export function parseMessageHint(message: string): number | undefined {
     match = messagePhrase.exec(message)
   ) {
     const rest = message.slice(match.index + match[0].length);
-    const parsed = parseDurationPrefix(rest);
-    if (parsed !== undefined) return parsed;
+    const parsed = readDurationPrefix(rest);
+    if (parsed !== undefined) return parsed.ms;
     const bare = /^(\d+(?:\.\d+)?)(?![\d.]*[a-z%])/i.exec(rest);
     if (bare !== null) return Number(bare[1]) * 1000;
   }

@@ -2,33 +2,13 @@
  * Value formatting shared by the human reporters and the step summary. Pure functions, no
  * ANSI: colour is applied by the caller.
  */
-import type { TaskflowEvent } from '../events.js';
+import { formatDuration, formatWait } from '../duration.js';
+import type { TaskflowEvent, TaskflowEventBody } from '../events.js';
 
 type ModelRetryEvent = Extract<TaskflowEvent, { type: 'model-retry' }>;
 
-/** `850ms`, `12.3s`, `2m05s`, `1h02m05s`. Negative or non-finite input counts as 0. */
-export function formatDuration(durationMs: number): string {
-  const ms = Number.isFinite(durationMs) && durationMs > 0 ? durationMs : 0;
-  if (ms < 999.5) return `${Math.round(ms)}ms`;
-  // 59.96 s would print as "60.0s": switch to minutes where the rounding would.
-  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const hours = Math.floor(totalSeconds / 3600);
-  const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = pad2(totalSeconds % 60);
-  return hours > 0 ? `${hours}h${pad2(minutes)}m${seconds}s` : `${minutes}m${seconds}s`;
-}
-
-/**
- * A wait announced to the user (`retrying in 12s`). Rounded up so the notice never
- * promises a shorter wait than the real one.
- */
-export function formatWait(delayMs: number): string {
-  const ms = Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0;
-  if (ms < 1000) return `${Math.ceil(ms)}ms`;
-  if (ms < 60_000) return `${Math.ceil(ms / 1000)}s`;
-  return formatDuration(Math.ceil(ms / 1000) * 1000);
-}
+// Durations have one written form, shared with messages and `sessions show` (src/duration.ts).
+export { formatDuration, formatWait };
 
 /** `1,234` */
 export function formatCount(value: number): string {
@@ -65,10 +45,50 @@ export function describeErrorClass(errorClass: string, status: number | null): s
   }
 }
 
-/** `rate limited (429), retrying in 12s (attempt 3/8)` */
+/**
+ * `rate limited (429): Rate limit reached; retrying in 12s (attempt 3/12)`: the cause is the
+ * event's short `cause`, else its message; the total is the same on every notice.
+ */
 export function describeRetry(event: ModelRetryEvent): string {
   const why = describeErrorClass(event.errorClass, event.status);
-  return `${why}, retrying in ${formatWait(event.delayMs)} (attempt ${event.attempt}/${event.maxAttempts})`;
+  const cause = oneLine(event.cause ?? event.message, 160);
+  const said = cause === '' ? `${why},` : `${why}: ${cause};`;
+  return `${said} retrying in ${formatWait(event.delayMs)} (attempt ${event.attempt}/${event.maxAttempts})`;
+}
+
+type RateLimitWaitEvent = Extract<TaskflowEventBody, { type: 'rate-limit-wait' }>;
+
+/**
+ * Why a request waits for the pacer and how long, in words:
+ * `request budget of gpt-4.1 spent (0 left), next in 2s`.
+ */
+export function describeRateLimitWait(event: RateLimitWaitEvent): string {
+  const next = event.delayMs === null ? '' : `, next in ${formatWait(event.delayMs)}`;
+  const left = event.remaining === null ? '' : ` (${formatCount(event.remaining)} left)`;
+  switch (event.reason) {
+    case 'first-answer':
+      return `learning the rate limits of ${event.model} from its first answer`;
+    case 'concurrency':
+      return `at the concurrency limit of ${event.model}, waiting for a free slot${next}`;
+    case 'requests':
+      return `request budget of ${event.model} spent${left}${next}`;
+    case 'tokens':
+      return `token budget of ${event.model} spent${left}${next}`;
+    case 'server-wait':
+      return `${event.model} asked to wait${next}`;
+    case 'daily-quota':
+      return `daily quota of ${event.model} spent${next}`;
+  }
+}
+
+/** `paced 12.3s · retry back-off 1.0s`: where the waiting time of a run went. */
+export function describeWaiting(waiting: { pacedMs: number; waitMs: number }): string {
+  return `paced ${formatDuration(waiting.pacedMs)} · retry back-off ${formatDuration(waiting.waitMs)}`;
+}
+
+/** A pacing wait long enough to mention on its own line (shorter ones only show in the summary). */
+export function isNoticeableWait(event: RateLimitWaitEvent): boolean {
+  return event.delayMs !== null && event.delayMs >= 1000;
 }
 
 /**
@@ -86,10 +106,6 @@ export function oneLine(text: string, maxLength = 200): string {
   const first = lines[0] ?? '';
   if (first.length > maxLength) return `${first.slice(0, maxLength - 1)}…`;
   return lines.length > 1 ? `${first} …` : first;
-}
-
-function pad2(value: number): string {
-  return String(value).padStart(2, '0');
 }
 
 // Terminal escape sequences (CSI, OSC, two-byte) in model text or tool output could recolour

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import type { JournalWriter } from './journal.js';
 import type { JournalRecord } from './journal-records.js';
 import type { SessionLock } from './lock.js';
-import { writeManifest, type Manifest } from './manifest.js';
+import { MANIFEST_SCHEMA_VERSION, writeManifest, type Manifest } from './manifest.js';
 import { replayJournal, type ReplayState } from './replay.js';
 import { readTaskResult, type StoredResult } from './task-result-file.js';
 import type { TaskResult } from '../engine/run-types.js';
@@ -44,6 +45,14 @@ export class Session {
     this.#replay = parts.replay;
   }
 
+  /**
+   * The folder the bundled MCP servers keep this session's state in (`<dir>/state`), so a
+   * resume finds it and `sessions rm` removes it with the session.
+   */
+  get stateDir(): string {
+    return path.resolve(this.dir, 'state');
+  }
+
   /** The manifest as last written (treat as read-only; change it with updateManifest). */
   get manifest(): Manifest {
     return this.#manifest;
@@ -78,6 +87,8 @@ export class Session {
     const { globals, ...rest } = this.#manifest;
     const draft: Manifest = { ...structuredClone(rest), globals };
     const next = mutator(draft) ?? draft;
+    // An older session is written in the current format from its first update on.
+    next.schemaVersion = MANIFEST_SCHEMA_VERSION;
     next.updatedAt = new Date().toISOString();
     next.journalSeq = this.journal.lastSeq;
     this.journal.sync();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   startFakeModelServer,
@@ -17,6 +18,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
+  fs.rmSync(sandbox, { recursive: true, force: true });
 });
 
 /** First turn: call the echo tool; second turn: answer with what the tool returned. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { makeSandbox, REPO_ROOT, runCli } from './cli-harness.js';
 
 /**
@@ -10,9 +10,11 @@ import { makeSandbox, REPO_ROOT, runCli } from './cli-harness.js';
  */
 describe('offline quickstart with --replay', () => {
   const cassette = path.join(REPO_ROOT, 'examples/cassettes/echo.jsonl');
+  let sandbox: string;
+  afterEach(() => fs.rmSync(sandbox, { recursive: true, force: true }));
 
   it('runs taskflow.taskflows.echo from the shipped cassette without network or token', async () => {
-    const sandbox = makeSandbox();
+    sandbox = makeSandbox();
     const result = await runCli(
       ['run', 'taskflow.taskflows.echo', '--replay', cassette, '--output', 'plain'],
       sandbox,
@@ -29,7 +31,7 @@ describe('offline quickstart with --replay', () => {
   });
 
   it('refuses a request the cassette does not hold, naming the cassette (exit 78)', async () => {
-    const sandbox = makeSandbox();
+    sandbox = makeSandbox();
     const partial = path.join(sandbox, 'first-turn-only.jsonl');
     fs.writeFileSync(partial, `${fs.readFileSync(cassette, 'utf8').split('\n')[0]}\n`);
     const result = await runCli(

@@ -166,7 +166,14 @@ describe('SIGINT during a run', () => {
 
   it('a second SIGINT exits at once, killing a script that ignores SIGTERM', async () => {
     const pidFile = path.join(sandbox, 'shell.pid');
-    const cli = startCli('taskflows/interrupt-stubborn-shell.yaml', { PID_FILE: pidFile });
+    // The runner's own temp dir: its script file must be gone after the forced exit too.
+    const temp = path.join(sandbox, 'tmp');
+    fs.mkdirSync(temp);
+    const cli = startCli('taskflows/interrupt-stubborn-shell.yaml', {
+      PID_FILE: pidFile,
+      TMPDIR: temp,
+    });
+    await waitFor('the script file', () => fs.readdirSync(temp).length === 1);
     await waitFor('the shell task', () => readNumberFile(pidFile, /(\d+)/) !== undefined);
     const groupId = readNumberFile(pidFile, /(\d+)/) as number;
     groupsToReap.push(groupId);
@@ -190,5 +197,6 @@ describe('SIGINT during a run', () => {
     const output = await cli.output;
     expect(output.stderr).toContain('SIGINT received, stopping');
     expect(output.stderr).toContain('interrupted again, exiting now');
+    expect(fs.readdirSync(temp)).toEqual([]);
   }, 30_000);
 });

@@ -9,6 +9,23 @@ describe('resolveStateDirectory', () => {
     );
   });
 
+  it("defaults to the session's state folder that the runner passes: <state>/<server>", () => {
+    const environment = { HOME: '/home/ada', TASKFLOW_SESSION_STATE_DIR: '/s/0123456789ab/state' };
+    for (const override of [undefined, '', '  ']) {
+      expect(resolveStateDirectory(override, 'memcache', environment, 'linux')).toBe(
+        join('/s/0123456789ab/state', 'memcache'),
+      );
+    }
+    // A set override still wins.
+    expect(resolveStateDirectory('/mine', 'memcache', environment, 'linux')).toBe(resolve('/mine'));
+  });
+
+  it('falls back to <user data>/taskflow/<server> outside a session (unset or blank)', () => {
+    expect(
+      resolveStateDirectory(undefined, 'logbook', { HOME: '/h', TASKFLOW_SESSION_STATE_DIR: ' ' }),
+    ).toBe(join(userDataDirectory({ HOME: '/h' }), 'logbook'));
+  });
+
   it('falls back to <user data>/taskflow/<server> when the override is unset or blank', () => {
     const environment = { HOME: '/home/ada' };
     for (const override of [undefined, '', '  ']) {

@@ -21,6 +21,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
+  fs.rmSync(directory, { recursive: true, force: true });
 });
 
 const request = (text: string): ModelRequest => ({

@@ -1,26 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseDurationValue,
-  parseMessageHint,
-  parseRetryHint,
-} from '../../src/model/retry-hints.js';
-
-describe('parseDurationValue', () => {
-  it.each([
-    ['1m2.5s', 62_500],
-    ['6ms', 6],
-    ['30s', 30_000],
-    ['1h2m', 3_720_000],
-    ['0.5s', 500],
-    ['2', 2000],
-  ])('%s -> %d ms', (text, expected) => {
-    expect(parseDurationValue(text)).toBe(expected);
-  });
-
-  it.each(['', 'soon', '5s later', '5x'])('rejects %j', (text) => {
-    expect(parseDurationValue(text)).toBeUndefined();
-  });
-});
+import { parseMessageHint, parseRetryHint } from '../../src/model/retry-hints.js';
 
 describe('parseMessageHint', () => {
   it.each([

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { formatDuration } from '../../definitions/duration.js';
+import { formatDuration } from '../../duration.js';
 import { formatIssue } from '../../definitions/issues.js';
 import { TaskflowError } from '../../errors.js';
 import type { Manifest } from '../../sessions/manifest.js';
@@ -12,6 +12,8 @@ import { checkResumeEdits, syncTaskEntries } from '../resume-edits.js';
 import { executeRun } from '../execute-run.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
+import { parseShardSpec, type ShardSpec } from '../../engine/shard-executor.js';
+import { shardTarget, type RunDistribution } from '../run-distribution.js';
 import { sessionRoot } from '../session-root.js';
 
 export interface ResumeOptions {
@@ -26,6 +28,10 @@ export interface ResumeOptions {
   readonly replay?: string;
   /** Words after `--resume X` (seclab form): ignored with a warning, as seclab ignores them. */
   readonly ignoredWords?: readonly string[];
+  /** `--shard K/N`: run only this shard's branches of the planned fan-out (sharded). */
+  readonly shard?: string;
+  /** `--until-fanout`: stop at the next fan-out with its branch list recorded (planned). */
+  readonly untilFanout?: boolean;
 }
 
 function optional(value: string | undefined): string[] {
@@ -56,6 +62,24 @@ function runLocation(
     context: { ...context, workingDirectory: recorded },
     warnings: [`resuming in ${recorded}, where the run started`],
   };
+}
+
+/**
+ * `--shard K/N`, checked against the other flags: a shard resumes exactly the planned
+ * branch list, so it cannot restart tasks (--force) or plan (--until-fanout).
+ */
+function shardOption(options: ResumeOptions): ShardSpec | undefined {
+  if (options.shard === undefined) return undefined;
+  const shard = parseShardSpec(options.shard);
+  const conflicting = options.force
+    ? '--force'
+    : options.untilFanout
+      ? '--until-fanout'
+      : undefined;
+  if (conflicting) {
+    throw new TaskflowError('usage', `--shard cannot be combined with ${conflicting}`);
+  }
+  return shard;
 }
 
 /** Sleep until `time`, ending early (false) on Ctrl-C. */
@@ -97,6 +121,7 @@ export async function resumeCommand(
       'resume cannot change globals (-g): a resumed run is the same run; start a new one with taskflow run',
     );
   }
+  const shard = shardOption(options);
   const flags = checkRunningFlags(context, options, { sessions: true });
   const store = new SessionStore(sessionRoot(context, options.sessionDir));
   const session = store.open(id);
@@ -124,6 +149,17 @@ export async function resumeCommand(
     const loader = createLoader(runContext, [...options.path, ...(manifest.searchPaths ?? [])]);
     const checked = checkResumeEdits(session, loader, options.force ?? false);
     const { loaded } = checked;
+    let distribution: RunDistribution | undefined = options.untilFanout
+      ? { kind: 'plan' }
+      : undefined;
+    if (shard) {
+      const target = shardTarget(session, loaded);
+      if (!target) {
+        context.stdout.write(`session ${session.id} has nothing left to run; nothing to shard\n`);
+        return EXIT.ok;
+      }
+      distribution = { kind: 'shard', shard, ...target };
+    }
     const unfinished = new Set(
       loaded.tasks
         .map((task) => task.index)
@@ -154,6 +190,7 @@ export async function resumeCommand(
       headless: options.headless ?? false,
       ...flags,
       ...(checked.taskGranularity && { taskGranularity: true }),
+      ...(distribution && { distribution }),
       warnings: [
         ...location.warnings,
         ...session.warnings,

@@ -1,4 +1,4 @@
-import { parseDurationText } from '../../definitions/duration.js';
+import { parseDuration } from '../../duration.js';
 import { isTaskflowError, TaskflowError } from '../../errors.js';
 import {
   PRUNABLE_STATUSES,
@@ -57,7 +57,7 @@ const sessionsWord = (count: number) => `${count} session${count === 1 ? '' : 's
  */
 export function sessionsPruneCommand(context: RuntimeContext, options: PruneOptions): number {
   const ageText = options.olderThan ?? DEFAULT_PRUNE_AGE;
-  const olderThanMs = parseDurationText(ageText);
+  const olderThanMs = parseDuration(ageText);
   if (olderThanMs === undefined) {
     throw new TaskflowError(
       'usage',
