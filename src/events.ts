@@ -6,7 +6,8 @@
 import type { Usage } from './model/types.js';
 
 export type TaskStatus = 'succeeded' | 'failed' | 'skipped';
-export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'interrupted';
+/** `planned` / `sharded`: a fan-out's branches were left to shards (scale-out.md "Shards"). */
+export type RunStatus = 'succeeded' | 'failed' | 'stopped' | 'interrupted' | 'planned' | 'sharded';
 export type ToolCallStatus = 'ok' | 'error' | 'denied' | 'timeout';
 
 interface Located {
@@ -29,6 +30,19 @@ export type TaskflowEventBody =
       delayMs: number;
       delaySource: 'retry-after-ms' | 'retry-after' | 'reset-header' | 'backoff';
       message: string;
+      /** The cause in a few words (`connection reset (ECONNRESET)`, the API's message). */
+      cause?: string;
+    } & Located)
+  | ({
+      type: 'rate-limit-wait';
+      model: string;
+      /** Which budget holds the request back (scale-out.md "Pacing"). */
+      reason:
+        'first-answer' | 'concurrency' | 'requests' | 'tokens' | 'server-wait' | 'daily-quota';
+      /** Until the request may go; null while it waits for an answer or a free slot. */
+      delayMs: number | null;
+      /** Units left in the bucket that holds it back, when one does. */
+      remaining: number | null;
     } & Located)
   | ({ type: 'text-delta'; text: string; agent: string } & Located)
   | ({
@@ -56,7 +70,15 @@ export type TaskflowEventBody =
       status: TaskStatus;
       durationMs: number;
       usage: Usage;
+      /** Time the task's model requests waited for the pacer's budget. */
+      pacedMs?: number;
+      /** Time they waited before retries (429 and other back-off). */
+      waitMs?: number;
       error?: string;
+      /** A failed shell task's last stderr lines (at most 20 lines / 4 KB), oldest first. */
+      stderr?: string[];
+      /** Finished in an earlier run of the session and reused by this resume, not run again. */
+      restored?: boolean;
     }
   | {
       type: 'taskflow-end';

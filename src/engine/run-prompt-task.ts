@@ -5,7 +5,12 @@ import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
 import { addUsage, ZERO_USAGE, type Usage } from '../model/types.js';
 import type { RequestCounters } from '../resilience/request-policy.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
-import { mapWithLimit } from './concurrency.js';
+import {
+  deferredBranches,
+  localBranchExecutor,
+  type DeferredBranches,
+  type FanOut,
+} from './branch-executor.js';
 import { itemsFromResult, itemsFromValue } from './expand-items.js';
 import { evaluateAt } from './render-at.js';
 import { runBranch, templateContext, type PromptTaskContext } from './run-branch.js';
@@ -28,6 +33,8 @@ export interface PromptTaskOutcome {
   readonly result?: TaskResult;
   readonly error?: Error;
   readonly usage: Usage;
+  /** Set when some branches were left to other processes: the task did not finish here. */
+  readonly deferred?: DeferredBranches;
 }
 
 /** The items of a task: one (no item) unless repeat_prompt. */
@@ -113,13 +120,40 @@ export async function runPromptTask(
     counters: RequestCounters;
   },
 ): Promise<PromptTaskOutcome> {
+  // Only a fan-out's branches may run elsewhere (a shard, a plan); a single prompt runs here.
+  const isFanOut = io.repeat || task.models !== undefined;
+  const executor = isFanOut ? (deps.branchExecutor ?? localBranchExecutor) : localBranchExecutor;
+  const fanOutBranches: FanOut = {
+    taskIndex: task.index,
+    taskName: task.name,
+    branches: io.branches,
+    concurrencyLimit: branchLimit(task),
+    finished: deps.recorder?.finishedBranches(task.index) ?? new Set(),
+  };
+  const here = executor.branchesHere(fanOutBranches);
+  const leaveOpen = isFanOut && executor.leavesOpen(fanOutBranches);
+  if (here.length === 0) {
+    // Nothing runs here (a plan): its toolboxes are not even started.
+    const deferred = deferredBranches(
+      io.branches,
+      io.branches.map(() => ({ status: 'elsewhere' as const })),
+    );
+    return {
+      succeeded: true,
+      itemCounts: { total: io.branches.length, succeeded: 0, failed: 0 },
+      usage: ZERO_USAGE,
+      ...(deferred && { deferred }),
+    };
+  }
   const personalities = task.agents.map((ref): PersonalityDefinition => {
     const personality = deps.loaded.personalities.get(ref);
     if (!personality) throw new TaskflowError('internal', `personality "${ref}" was not loaded`);
     return personality;
   });
+  // Branches an earlier run finished are only reused: no server is needed for them.
+  const reuseOnly = here.every((branch) => fanOutBranches.finished.has(branch.index));
   const toolboxes = await startTaskToolboxes({
-    refs: taskToolboxRefs(personalities, task.toolboxes),
+    refs: reuseOnly ? [] : taskToolboxRefs(personalities, task.toolboxes),
     definitions: deps.loaded.toolboxes,
     renderer: io.renderer,
     taskEnvironment: io.taskEnvironment,
@@ -160,7 +194,7 @@ export async function runPromptTask(
     const modelCount = task.models?.length ?? 1;
     let usage: Usage = ZERO_USAGE;
     let failures = 0;
-    const settled = await mapWithLimit(io.branches, context.concurrencyLimit, async (branch) => {
+    const settled = await executor.execute(fanOutBranches, async (branch) => {
       signal.throwIfAborted();
       const location = { taskIndex: task.index, itemIndex: branch.index };
       emitEvent(deps.onEvent, {
@@ -217,6 +251,25 @@ export async function runPromptTask(
     const firstError = settled.find(
       (entry): entry is PromiseRejectedResult => entry.status === 'rejected',
     );
+    const firstFailure =
+      firstError &&
+      (firstError.reason instanceof Error
+        ? firstError.reason
+        : new Error(String(firstError.reason)));
+    const deferred = deferredBranches(io.branches, settled, leaveOpen);
+    if (deferred) {
+      return {
+        succeeded: deferred.failed.length === 0,
+        itemCounts: {
+          total: io.branches.length,
+          succeeded: deferred.succeeded.length,
+          failed: deferred.failed.length,
+        },
+        ...(firstFailure && { error: firstFailure }),
+        usage,
+        deferred,
+      };
+    }
     const succeededCount = values.filter((value) => value !== undefined).length;
     const succeeded =
       task.completion === 'all'
@@ -232,13 +285,7 @@ export async function runPromptTask(
         failed: io.branches.length - succeededCount,
       },
       ...(result && { result }),
-      ...(!succeeded &&
-        firstError && {
-          error:
-            firstError.reason instanceof Error
-              ? firstError.reason
-              : new Error(String(firstError.reason)),
-        }),
+      ...(!succeeded && firstFailure && { error: firstFailure }),
       usage,
     };
   } finally {

@@ -35,6 +35,8 @@ export type BranchRestore =
 export interface RunRecorder {
   /** A task finished by an earlier run (succeeded or skipped), if any. */
   finishedTask(taskIndex: number): FinishedTask | undefined;
+  /** Branches (ordinals) of a task an earlier run finished with a result: they are reused. */
+  finishedBranches(taskIndex: number): ReadonlySet<number>;
   /** The repeat items recorded when the task first started (resume iterates these). */
   recordedItems(taskIndex: number): unknown[] | undefined;
   /** The state of one branch from an earlier run, given its freshly rendered prompt. */
@@ -46,7 +48,15 @@ export interface RunRecorder {
   ): BranchRestore | undefined;
   taskStart(
     taskIndex: number,
-    info: { name: string; itemCount: number; items?: unknown[]; model?: string; outputId?: string },
+    info: {
+      name: string;
+      itemCount: number;
+      items?: unknown[];
+      model?: string;
+      outputId?: string;
+      /** A fan-out over `models`: the model of each branch of an item, in order. */
+      models?: string[];
+    },
   ): void;
   itemStart(taskIndex: number, branchIndex: number, prompt: string): void;
   agentJournal(taskIndex: number, branchIndex: number): AgentJournal;
@@ -66,6 +76,21 @@ export interface RunRecorder {
       itemCounts?: { total: number; succeeded: number; failed: number };
       /** Time spent waiting before retries in this run. */
       waitMs?: number;
+      /** Time spent waiting for the pacer's budget in this run. */
+      pacedMs?: number;
+    },
+  ): void;
+  /**
+   * A fan-out stopped with branches left to other processes (a plan or a shard): the task
+   * stays unfinished; what ran here is counted.
+   */
+  taskDeferred(
+    taskIndex: number,
+    outcome: {
+      usage: Usage;
+      itemCounts: { total: number; succeeded: number; failed: number };
+      waitMs?: number;
+      pacedMs?: number;
     },
   ): void;
   /** A task published `outputs.<id>` (the manifest keeps a preview). */

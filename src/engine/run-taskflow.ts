@@ -1,12 +1,22 @@
 import { isTaskflowError, type ErrorCode } from '../errors.js';
 import { addUsage, ZERO_USAGE } from '../model/types.js';
+import type { DeferredBranches } from './branch-executor.js';
 import { runTask } from './run-task.js';
 import type { RunDependencies, RunState, TaskOutcome } from './run-types.js';
 
 export type RunEnd =
   | { readonly status: 'succeeded' }
   | { readonly status: 'failed'; readonly failedTasks: readonly number[]; readonly error?: Error }
-  | { readonly status: 'stopped'; readonly error: Error; readonly code: ErrorCode };
+  | { readonly status: 'stopped'; readonly error: Error; readonly code: ErrorCode }
+  | {
+      /** A fan-out left branches to other processes (a plan, a shard): the run stopped there. */
+      readonly status: 'deferred';
+      readonly taskIndex: number;
+      readonly branches: DeferredBranches;
+      /** Tasks that failed before it (run goes on past them) and the fan-out itself, if so. */
+      readonly failedTasks: readonly number[];
+      readonly error?: Error;
+    };
 
 export interface RunResult {
   readonly end: RunEnd;
@@ -52,6 +62,21 @@ export async function runTaskflow(
     }
     outcomes[task.index] = outcome;
     state.usage = addUsage(state.usage, outcome.usage);
+    if (outcome.deferred) {
+      const failed = outcome.status === 'failed' ? [...failedTasks, task.index] : failedTasks;
+      const error = firstError ?? outcome.error;
+      return {
+        end: {
+          status: 'deferred',
+          taskIndex: task.index,
+          branches: outcome.deferred,
+          failedTasks: failed,
+          ...(error && { error }),
+        },
+        state,
+        outcomes,
+      };
+    }
     if (outcome.status !== 'failed') continue;
     failedTasks.push(task.index);
     firstError ??= outcome.error;

@@ -7,6 +7,7 @@ import type { ModelClient, Usage } from '../model/types.js';
 import type { ModelTarget } from '../model/resolve-model.js';
 import type { Redactor } from '../redactor.js';
 import type { ResilienceOverrides } from '../resilience/resilience-settings.js';
+import type { BranchExecutor, DeferredBranches } from './branch-executor.js';
 import type { PythonModuleChecks } from './check-python-server-module.js';
 import type { ResultSource } from './expand-items.js';
 import type { ResilienceRuntime } from './model-caller.js';
@@ -41,6 +42,8 @@ export interface RunDependencies {
   readonly resilienceOverrides?: (target: ModelTarget) => ResilienceOverrides | undefined;
   /** Checkpoints finished work and restores it on resume; absent for `ask`. */
   readonly recorder?: RunRecorder;
+  /** Where fan-out branches run (a shard's share, none for a plan); default: all here. */
+  readonly branchExecutor?: BranchExecutor;
 }
 
 /** A task's result as later tasks see it. */
@@ -71,6 +74,11 @@ export interface TaskOutcome {
   readonly error?: Error;
   readonly usage: Usage;
   readonly durationMs: number;
+  /**
+   * Set when the task is a fan-out some of whose branches were left to other processes:
+   * it did not finish, and `status` says how the branches run here went.
+   */
+  readonly deferred?: DeferredBranches;
 }
 
 /** One unit of fan-out: an item (for repeat_prompt) times a model (for `models`). */

@@ -58,16 +58,17 @@ export class JournalWriter {
    * write. With `{ sync: true }` (task, item and turn boundaries) an fsync is scheduled:
    * one per event-loop turn however many boundaries it saw, run off the main thread;
    * `durable()` resolves once it is done. The write itself is visible to a reader (and
-   * survives a crash of this process) as soon as `append` returns.
+   * survives a crash of this process) as soon as `append` returns. `at` keeps the time of a
+   * record copied from another journal (a merged shard's), so copies stay recognisable.
    *
    * @returns the record as written
    * @throws TaskflowError 'io' when the write fails, 'internal' after close()
    */
-  append(input: JournalRecordInput, options: { sync?: boolean } = {}): JournalRecord {
+  append(input: JournalRecordInput, options: { sync?: boolean; at?: string } = {}): JournalRecord {
     const fd = this.#openFd();
     const record: JournalRecord = {
       seq: this.#nextSeq,
-      at: new Date().toISOString(),
+      at: options.at ?? new Date().toISOString(),
       ...this.#offloadResult(input),
     };
     // In pieces: a record holding a large value is never one more string copy of it.

@@ -5,8 +5,12 @@ import { TaskflowError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { jsonMayExceed } from './json-pieces.js';
 
-/** The manifest schema version this taskflow writes and the newest it reads. */
-export const MANIFEST_SCHEMA_VERSION = 1;
+/**
+ * The manifest schema version this taskflow writes and the newest it reads. Version 2 added
+ * the statuses `planned` and `sharded` and `shards` (scale-out.md "Shards"); version 1
+ * manifests still load (and are written as version 2 from then on).
+ */
+export const MANIFEST_SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 const usageSchema = z.object({
@@ -51,6 +55,10 @@ export const sessionStatusSchema = z.enum([
   'failed',
   'stopped',
   'interrupted',
+  /** `--until-fanout` stopped at a fan-out with its branch list recorded. */
+  'planned',
+  /** `--shard K/N` ran its share of the fan-out (or shard copies were merged in). */
+  'sharded',
 ]);
 export const taskStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
 
@@ -73,6 +81,8 @@ export const manifestTaskSchema = z.object({
   retries: z.record(z.string(), z.number().int().nonnegative()),
   /** Time spent waiting before retries. */
   waitMs: z.number().nonnegative(),
+  /** Time spent waiting for the pacer's rate-limit budget (absent: none, or an older session). */
+  pacedMs: z.number().nonnegative().optional(),
 });
 
 export const manifestErrorSchema = z.object({
@@ -86,8 +96,26 @@ export const manifestErrorSchema = z.object({
 
 const isoTime = z.iso.datetime({ offset: true });
 
+/** One shard run of a fan-out task (`resume --shard K/N`), as the journal records it. */
+export const manifestShardSchema = z.object({
+  task: z.number().int().nonnegative(),
+  shard: z.number().int().positive(),
+  of: z.number().int().positive(),
+  /** The task's branch count; the shard's branches are the ordinals ≡ shard−1 (mod of). */
+  branches: z.number().int().nonnegative(),
+  host: z.string().optional(),
+  startedAt: isoTime,
+  /** Set once a run of the shard ended (it may have been killed and resumed before). */
+  endedAt: isoTime.optional(),
+  /** Its branches that succeeded / failed (ordinals), as of its last end. */
+  succeeded: z.number().int().nonnegative(),
+  failed: z.array(z.number().int().nonnegative()),
+  /** Its records were merged into this session (`taskflow merge`). */
+  merged: z.boolean(),
+});
+
 export const manifestSchema = z.object({
-  schemaVersion: z.literal(MANIFEST_SCHEMA_VERSION),
+  schemaVersion: z.union([z.literal(1), z.literal(MANIFEST_SCHEMA_VERSION)]),
   id: z.string(),
   status: sessionStatusSchema,
   createdAt: isoTime,
@@ -120,6 +148,8 @@ export const manifestSchema = z.object({
    * ends earlier lost records (journal-coverage.ts). Absent in older sessions.
    */
   journalSeq: z.number().int().nonnegative().optional(),
+  /** Shard runs of fan-out tasks, in the order they started (version 2). */
+  shards: z.array(manifestShardSchema).optional(),
 });
 
 /** Globals whose JSON may be larger than this are not copied into manifest.json. */
@@ -127,6 +157,7 @@ export const LARGE_GLOBALS_BYTES = 64 * 1024;
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestTask = z.infer<typeof manifestTaskSchema>;
+export type ManifestShard = z.infer<typeof manifestShardSchema>;
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 export type SessionFingerprint = z.infer<typeof fingerprintSchema>;
 export type TaskFingerprint = z.infer<typeof taskFingerprintSchema>;

@@ -8,6 +8,8 @@ export const PRUNABLE_STATUSES: readonly PrunableStatus[] = [
   'failed',
   'stopped',
   'interrupted',
+  'planned',
+  'sharded',
   'running',
   'unreadable',
 ];
@@ -17,7 +19,7 @@ export const PRUNABLE_STATUSES: readonly PrunableStatus[] = [
  * included), `all` adds runs whose process is gone while `running` and unreadable folders.
  */
 export const STATUS_GROUPS: Readonly<Record<string, readonly PrunableStatus[]>> = {
-  finished: ['succeeded', 'failed', 'stopped', 'interrupted'],
+  finished: ['succeeded', 'failed', 'stopped', 'interrupted', 'planned', 'sharded'],
   all: PRUNABLE_STATUSES,
 };
 

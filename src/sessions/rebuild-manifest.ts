@@ -74,6 +74,7 @@ export function rebuildManifest(id: string, records: readonly JournalRecord[]): 
     usage: tasks.reduce((sum, task) => addUsage(sum, task.usage), ZERO_USAGE),
     outputs,
     journalSeq: records.reduce((highest, record) => Math.max(highest, record.seq), 0),
+    ...(replay.shards.length > 0 && { shards: replay.shards }),
   };
   if (start.modelConfig !== undefined) manifest.modelConfig = start.modelConfig;
   if (start.workingDirectory !== undefined) manifest.workingDirectory = start.workingDirectory;

@@ -8,6 +8,7 @@ import type {
   RecordedError,
   ToolResultStatus,
 } from './journal-records.js';
+import { applyShardRecord, type ShardRun } from './shard-runs.js';
 
 export interface ToolResultReplay {
   readonly content: string;
@@ -45,6 +46,8 @@ export interface TaskReplay {
   outputId?: string;
   /** The recorded repeat items (reuse them on resume instead of expanding again). */
   items?: unknown[];
+  /** A fan-out over `models`: the model of each branch of an item. */
+  models?: string[];
   itemCount: number;
   result?: TaskResult;
   resultFile?: string;
@@ -64,6 +67,8 @@ export interface ReplayState {
   readonly tasks: Map<number, TaskReplay>;
   /** Logical request key -> attempts made so far (the highest recorded). */
   readonly attempts: Map<string, number>;
+  /** Shard runs recorded (their own, or merged in from shard copies), in order. */
+  readonly shards: ShardRun[];
 }
 
 /**
@@ -75,6 +80,7 @@ export function replayJournal(records: readonly JournalRecord[]): ReplayState {
   let start: JournalRecordOf<'session-start'> | undefined;
   const tasks = new Map<number, TaskReplay>();
   const attempts = new Map<string, number>();
+  const shards: ShardRun[] = [];
   const taskOf = (index: number): TaskReplay => {
     let task = tasks.get(index);
     if (!task) {
@@ -153,11 +159,16 @@ export function replayJournal(records: readonly JournalRecord[]): ReplayState {
         }
         break;
       }
+      case 'shard-start':
+      case 'shard-end':
+      case 'shard-merge':
+        applyShardRecord(shards, record);
+        break;
       default:
         assertNever(record, 'journal record');
     }
   }
-  return { ...(start && { start }), tasks, attempts };
+  return { ...(start && { start }), tasks, attempts, shards };
 }
 
 function newTask(index: number, name: string): TaskReplay {
@@ -186,6 +197,7 @@ function applyTaskStart(tasks: Map<number, TaskReplay>, record: JournalRecordOf<
   task.name = record.name;
   task.itemCount = record.itemCount;
   if (record.items !== undefined) task.items = record.items;
+  if (record.models !== undefined) task.models = record.models;
   if (record.model !== undefined) task.model = record.model;
   if (record.outputId !== undefined) task.outputId = record.outputId;
   tasks.set(record.task, task);

@@ -51,7 +51,7 @@ describe('manifest', () => {
     const error = thrown(() => readManifest(dir));
     expect(error.code).toBe('session');
     expect(error.message).toBe(
-      'session manifest schema version 7 is newer than this taskflow supports (1); upgrade taskflow',
+      'session manifest schema version 7 is newer than this taskflow supports (2); upgrade taskflow',
     );
   });
 

@@ -26,7 +26,7 @@ describe('SessionStore', () => {
     expect(session.id).toMatch(/^[0-9a-f]{12}$/);
     expect(fs.readdirSync(session.dir).sort()).toEqual(['journal.jsonl', 'lock', 'manifest.json']);
     expect(session.manifest).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       id: session.id,
       status: 'running',
       taskflow: { reference: 'examples.taskflows.demo' },
@@ -227,9 +227,9 @@ describe('SessionStore with a damaged manifest', () => {
     const manifestPath = path.join(created.dir, 'manifest.json');
     const valid = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
 
-    const newer = JSON.stringify({ ...valid, schemaVersion: 2, unknownField: true });
+    const newer = JSON.stringify({ ...valid, schemaVersion: 3, unknownField: true });
     fs.writeFileSync(manifestPath, newer);
-    expect(caught(() => store.open(created.id)).message).toContain('schema version 2 is newer');
+    expect(caught(() => store.open(created.id)).message).toContain('schema version 3 is newer');
     expect(fs.readFileSync(manifestPath, 'utf8')).toBe(newer);
     expect(fs.existsSync(path.join(created.dir, 'lock'))).toBe(false);
 

@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly replay?: string;
   /** `--strict`: definition warnings are errors (exit 2, nothing runs). */
   readonly strict?: boolean;
+  /** `--until-fanout`: stop at the first fan-out with its branch list recorded (planned). */
+  readonly untilFanout?: boolean;
   /** Words after `-t X` that seclab would take as a prompt it never uses (warned about). */
   readonly ignoredWords?: readonly string[];
 }
@@ -41,6 +43,7 @@ export async function runCommand(
   const loader = createLoader(context, options.path);
   const loaded = loadTaskflow(loader, reference, {
     ...(options.modelConfig && { modelConfigOverride: options.modelConfig }),
+    globalFlags: Object.keys(overrides),
     strict: options.strict ?? false,
   });
   checkModelTargets(loaded, modelEnvironment(context.environment, flags.replay));
@@ -66,6 +69,7 @@ export async function runCommand(
     globals,
     resumed: false,
     headless: options.headless ?? false,
+    ...(options.untilFanout && { distribution: { kind: 'plan' } }),
     ...flags,
     warnings: [
       ...optional(ignoredWordsWarning('-t', options.ignoredWords ?? [])),
