@@ -3,7 +3,7 @@ import { TaskflowError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Redactor } from '../redactor.js';
 import type { TemplateRenderer } from '../templates/template-renderer.js';
-import { connectToolboxes, type ToolboxSet } from '../toolbox/connect-toolboxes.js';
+import type { ToolboxSet } from '../toolbox/connect-toolboxes.js';
 import type { ToolboxResilienceOptions } from '../toolbox/types.js';
 import { checkPythonServerModule, type PythonModuleChecks } from './check-python-server-module.js';
 import { resolveToolbox, uniqueToolboxNames } from './resolve-toolbox.js';
@@ -86,6 +86,8 @@ export async function startTaskToolboxes(input: StartTaskToolboxesInput): Promis
   await Promise.all(resolved.map((toolbox) => checkPythonServerModule(toolbox, checkOptions)));
   let set: ToolboxSet | undefined;
   if (resolved.length > 0) {
+    // Loaded here: a run whose tasks start no toolbox never loads the MCP client.
+    const { connectToolboxes } = await import('../toolbox/connect-toolboxes.js');
     set = await connectToolboxes(resolved, {
       onWarning: (message) => input.logger.warn(message),
       ...input.resilience,

@@ -1,4 +1,4 @@
-import { fieldOf } from './error-facts.js';
+import { fieldOf } from './error-fields.js';
 import type { Environment } from './resolve-model.js';
 
 /**

@@ -1,4 +1,20 @@
-import { APIConnectionError, APIError } from 'openai';
+import type { APIConnectionError, APIError } from 'openai';
+import { causeChain, fieldOf, messageOf } from './error-fields.js';
+
+export { causeChain, fieldOf, messageOf };
+
+/**
+ * The openai SDK's error classes, told by the modules that load the SDK (classify-error.ts,
+ * list-models.ts) so this file does not: code that only reads error fields stays free of
+ * the SDK. Before the SDK is loaded no SDK error can exist.
+ */
+let sdkErrors:
+  | { readonly APIError: typeof APIError; readonly APIConnectionError: typeof APIConnectionError }
+  | undefined;
+
+export function useSdkErrorClasses(classes: NonNullable<typeof sdkErrors>): void {
+  sdkErrors = classes;
+}
 
 /**
  * What an error thrown at the model boundary says about itself, read defensively: SDK
@@ -20,43 +36,9 @@ export interface ErrorFacts {
   readonly chain: readonly unknown[];
 }
 
-const maxCauseDepth = 5;
-
-/** The error, its causes and aggregated errors, breadth first, at most `maxCauseDepth` levels. */
-export function causeChain(error: unknown): unknown[] {
-  const chain: unknown[] = [];
-  let level: unknown[] = [error];
-  for (let depth = 0; depth <= maxCauseDepth && level.length > 0; depth += 1) {
-    const next: unknown[] = [];
-    for (const item of level) {
-      if (item === undefined || item === null || chain.includes(item)) continue;
-      chain.push(item);
-      if (typeof item !== 'object') continue;
-      const cause = (item as { cause?: unknown }).cause;
-      if (cause !== undefined) next.push(cause);
-      const errors = (item as { errors?: unknown }).errors;
-      if (Array.isArray(errors)) next.push(...(errors as unknown[]));
-    }
-    level = next;
-  }
-  return chain;
-}
-
-export function fieldOf(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[name]
-    : undefined;
-}
-
 function stringField(value: unknown, name: string): string | undefined {
   const field = fieldOf(value, name);
   return typeof field === 'string' && field !== '' ? field : undefined;
-}
-
-export function messageOf(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  const message = fieldOf(value, 'message');
-  return typeof message === 'string' ? message : String(value);
 }
 
 /**
@@ -85,8 +67,8 @@ function numericStatus(error: unknown): number | undefined {
 
 export function readErrorFacts(error: unknown): ErrorFacts {
   const chain = causeChain(error);
-  const isConnection = error instanceof APIConnectionError;
-  if (error instanceof APIError && !isConnection) {
+  const isConnection = sdkErrors !== undefined && error instanceof sdkErrors.APIConnectionError;
+  if (sdkErrors !== undefined && error instanceof sdkErrors.APIError && !isConnection) {
     const body: unknown = error.error;
     const status: unknown = error.status;
     return {

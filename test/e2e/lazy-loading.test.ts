@@ -1,0 +1,145 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packagesInTrace } from './loaded-packages.js';
+
+/**
+ * End-to-end (issue 15): the built CLI loads a library only when the command needs it, and
+ * `--debug` stack traces name source files. Works on both builds: `npm run build` (the
+ * esbuild bundle: a bundle file counts as the packages dist/chunks/bundle-contents.json says
+ * it holds) and plain `tsc -p tsconfig.build.json` (files straight from node_modules).
+ */
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = path.join(REPO_ROOT, 'dist');
+const CLI = path.join(REPO_ROOT, 'bin/taskflow.js');
+const TRACE = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/trace-loaded-files.mjs')).href;
+const HEADER = 'seclab-taskflow-agent:\n  version: "1.0"\n  filetype: taskflow\n';
+const MODEL_AND_MCP = ['openai', '@modelcontextprotocol/sdk'];
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let scratch: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(DIST, 'cli/main.js'))) {
+    throw new Error('dist/ is missing: build first (npm run build)');
+  }
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-lazy-loading-'));
+});
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+function runCli(
+  args: readonly string[],
+  options: { nodeArgs?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: scratch,
+    NO_COLOR: '1',
+    CI: '1',
+    TASKFLOW_SESSION_DIR: path.join(scratch, 'sessions'),
+    XDG_STATE_HOME: path.join(scratch, 'state'),
+    ...options.env,
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [...(options.nodeArgs ?? []), CLI, ...args],
+      { cwd: scratch, env, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`cannot run ${CLI}: ${error.message}`, { cause: error }));
+          return;
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs the CLI under the load tracer; the packages whose code the process loaded. */
+async function loadedPackages(args: readonly string[]): Promise<Set<string>> {
+  const traceFile = path.join(scratch, `trace-${args.join('-').replace(/\W+/g, '_')}.txt`);
+  fs.rmSync(traceFile, { force: true });
+  const result = await runCli(args, {
+    nodeArgs: ['--import', TRACE],
+    env: { TASKFLOW_TRACE_IMPORTS_FILE: traceFile },
+  });
+  expect(result.stderr).not.toMatch(/internal error/);
+  expect(result.code).toBe(0);
+  return packagesInTrace(traceFile);
+}
+
+function writeFlow(name: string, tasks: string): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, `${HEADER}\ntaskflow:\n${tasks}`);
+  return file;
+}
+
+const SHELL_TASK = `  - task:
+      name: say hello
+      run: echo hello
+`;
+
+const PROMPT_TASK = `  - task:
+      name: ask
+      agents: [taskflow.personalities.assistant]
+      model: gpt-4.1
+      user_prompt: Say hello.
+`;
+
+describe('libraries load only when the command needs them', () => {
+  it('--help loads commander and nothing else', async () => {
+    const packages = await loadedPackages(['--help']);
+    expect([...packages]).toEqual(['commander']);
+  });
+
+  it('a run of shell tasks loads neither the openai SDK, the MCP client nor ajv', async () => {
+    const flow = writeFlow('shell-only.yaml', SHELL_TASK.repeat(2));
+    const packages = await loadedPackages(['run', flow]);
+    expect(packages).toContain('yaml');
+    for (const heavy of [...MODEL_AND_MCP, 'ajv']) expect(packages).not.toContain(heavy);
+  });
+
+  it('validate without outputs loads no ajv, model or MCP library', async () => {
+    const flow = writeFlow('prompts.yaml', SHELL_TASK + PROMPT_TASK.repeat(3));
+    const packages = await loadedPackages(['validate', flow]);
+    // nunjucks is CommonJS: seen here, the tracer sees required files too.
+    expect(packages).toContain('nunjucks');
+    expect(packages).toContain('yaml');
+    for (const heavy of [...MODEL_AND_MCP, 'ajv']) expect(packages).not.toContain(heavy);
+  });
+});
+
+describe('--debug stack traces', () => {
+  it('name the TypeScript source files and lines, not the built ones', async () => {
+    const result = await runCli(['--debug', 'validate', path.join(scratch, 'missing.yaml')]);
+    expect(result.code).toBe(2);
+    const frames = result.stderr.split('\n').filter((line) => /^\s+at /.test(line));
+    const ours = frames.filter(
+      (line) => line.includes(REPO_ROOT) && !line.includes('node_modules'),
+    );
+    expect(ours.length).toBeGreaterThan(0);
+    for (const frame of ours) {
+      expect(frame).toMatch(/\/src\/[\w/-]+\.ts:\d+:\d+\)?$/);
+    }
+    expect(ours.join('\n')).toContain(path.join(REPO_ROOT, 'src/definitions/'));
+  });
+
+  it('are not printed without --debug', async () => {
+    const result = await runCli(['validate', path.join(scratch, 'missing.yaml')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});
