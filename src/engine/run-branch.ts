@@ -94,6 +94,7 @@ export async function runBranch(
       client,
       onEvent: deps.onEvent,
       runtime: deps.resilience,
+      target,
       concurrencyLimit: context.concurrencyLimit,
       counters: context.counters,
       ...(overrides && { overrides }),

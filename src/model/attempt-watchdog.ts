@@ -5,6 +5,8 @@
  * body bytes (through a wrapped `fetch`), so SSE comments and keep-alives count too.
  */
 
+import type { CompleteOptions } from './types.js';
+
 export interface WatchdogTimeouts {
   /** Longest wait for response headers, in milliseconds. */
   readonly headersMs: number;
@@ -66,11 +68,19 @@ export class AttemptWatchdog {
    * TransformStream and a second `Response` per attempt. An error response is read with
    * `text()`, which bypasses that iterator, so its body (like a body without an async
    * iterator) is piped through a watcher instead.
+   *
+   * `hooks.onRequest` is called as each request is handed to `fetchImplementation`,
+   * `hooks.onResponse` with each response's status and headers as they arrive.
    */
-  wrapFetch(fetchImplementation: Fetch): Fetch {
+  wrapFetch(
+    fetchImplementation: Fetch,
+    hooks: Pick<CompleteOptions, 'onRequest' | 'onResponse'> = {},
+  ): Fetch {
     return async (input, init) => {
+      hooks.onRequest?.();
       const response = await fetchImplementation(input, init);
       this.#onHeaders();
+      hooks.onResponse?.(response.status, response.headers);
       const body = response.body;
       if (body === null || nullBodyStatuses.has(response.status)) return response;
       if (response.ok && typeof body[Symbol.asyncIterator] === 'function') {

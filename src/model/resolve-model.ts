@@ -1,6 +1,7 @@
 import type { ModelConfigDefinition } from '../definitions/types.js';
 import { ENGINE_SETTING_KEYS } from '../definitions/types.js';
 import { TaskflowError } from '../errors.js';
+import { parseRateLimits, type DeclaredRateLimits } from '../resilience/rate-limits-config.js';
 import { endpointProvider } from './endpoint-provider.js';
 import { isLoopbackUrl } from './loopback-host.js';
 import { requestDefaultsFor, type RequestDefaults } from './request-defaults.js';
@@ -28,6 +29,8 @@ export interface ModelTarget {
   readonly headers: Readonly<Record<string, string>>;
   /** The `resilience` engine key, as written, for the request loop. */
   readonly resilience?: Readonly<Record<string, unknown>>;
+  /** The `rate_limits` engine key, validated: limits the pacer keeps to without headers. */
+  readonly rateLimits?: DeclaredRateLimits;
   /** The name as the task wrote it (a model config key or a literal id). */
   readonly logicalName: string;
 }
@@ -62,8 +65,8 @@ function stringSetting(
  * (COPILOT_INTEGRATION_ID, AWF_COPILOT_PROXY) come from `environment`.
  *
  * @throws TaskflowError 'config' for `api_type: messages`, an unknown api type, an endpoint
- *   that is not a URL, a MODEL_TEMP that is not a number, or a missing token (except for
- *   loopback endpoints).
+ *   that is not a URL, invalid `rate_limits`, a MODEL_TEMP that is not a number, or a
+ *   missing token (except for loopback endpoints).
  */
 export function resolveModelTarget(input: {
   name: string;
@@ -108,6 +111,10 @@ export function resolveModelTarget(input: {
   ) {
     throw new TaskflowError('config', `${where}: resilience must be a mapping`);
   }
+  const rateLimits =
+    merged.rate_limits == null
+      ? undefined
+      : parseRateLimits(merged.rate_limits, `model ${name}: rate_limits`);
   const { tokenVariable, token } = resolveToken(
     stringSetting(merged, 'token', where),
     environment,
@@ -129,6 +136,7 @@ export function resolveModelTarget(input: {
     requestDefaults: requestDefaultsFor(apiType, environment),
     headers: endpointProvider(endpoint, environment).headers,
     ...(resilience !== undefined && { resilience: resilience as Record<string, unknown> }),
+    ...(rateLimits !== undefined && { rateLimits }),
     logicalName: name,
   };
 }

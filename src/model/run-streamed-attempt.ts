@@ -17,6 +17,10 @@ export interface AttemptSettings {
   readonly timeouts: WatchdogTimeouts;
   readonly fetch: Fetch;
   readonly signal?: AbortSignal;
+  /** Each HTTP request as it is handed to `fetch`. */
+  readonly onRequest?: () => void;
+  /** Status and headers of each HTTP answer, as they arrive. */
+  readonly onResponse?: (status: number, headers: Headers) => void;
 }
 
 /** What the wire-specific code gets: the attempt's signal and a watched `fetch`. */
@@ -68,7 +72,12 @@ export async function runStreamedAttempt(
   const watchdog = new AttemptWatchdog(settings.timeouts, settings.signal);
   let failure: { error: unknown } | undefined;
   try {
-    await stream({ signal: watchdog.signal, fetch: watchdog.wrapFetch(settings.fetch) });
+    const { onRequest, onResponse } = settings;
+    const fetch = watchdog.wrapFetch(settings.fetch, {
+      ...(onRequest !== undefined && { onRequest }),
+      ...(onResponse !== undefined && { onResponse }),
+    });
+    await stream({ signal: watchdog.signal, fetch });
   } catch (error) {
     failure = { error };
   } finally {

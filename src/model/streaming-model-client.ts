@@ -39,6 +39,8 @@ export abstract class StreamingModelClient<
       ...this.#options,
       model: request.model,
       ...(options.signal !== undefined && { signal: options.signal }),
+      ...(options.onRequest !== undefined && { onRequest: options.onRequest }),
+      ...(options.onResponse !== undefined && { onResponse: options.onResponse }),
     };
     this.#sdk ??= createSdkClient(this.#options);
     const sdk = this.#sdk;

@@ -56,6 +56,13 @@ export interface CompleteOptions {
   readonly signal?: AbortSignal;
   /** Streamed text as it arrives (the message is committed only when complete). */
   readonly onTextDelta?: (text: string) => void;
+  /** The HTTP request is handed to `fetch` (the pacer counts the budget's refill from then). Must not throw. */
+  readonly onRequest?: () => void;
+  /**
+   * The status and headers of the HTTP answer, as soon as they arrive (before the body),
+   * for every status; the pacer learns the rate-limit budget from them. Must not throw.
+   */
+  readonly onResponse?: (status: number, headers: Headers) => void;
 }
 
 export interface ModelClient {

@@ -8,8 +8,9 @@
  * Model: token buckets (level, capacity, refill per ms), learned from `x-ratelimit-*`
  * headers or declared; a fixed window when the reset is an absolute time; a block until a
  * server-given time after a 429; an adaptive concurrency limit (AIMD with a learned
- * ceiling). Until the first answer of a key arrives only one request is out, so a budget
- * that is already spent costs one request, not a whole fan-out's worth.
+ * ceiling). Until the first answer of a key arrives (or `FIRST_ANSWER_WAIT_MS` passed)
+ * only one request is out, so a budget that is already spent costs one request, not a
+ * whole fan-out's worth.
  */
 import {
   bucketReadyAt,
@@ -52,12 +53,16 @@ export interface BudgetState {
   blockedUntil: number;
   blockReason: 'server-wait' | 'daily-quota';
   inFlight: number;
+  /** Tickets out whose answer has not been read yet, oldest first (at most `inFlight`). */
+  unanswered: { seq: number; takenAt: number; tokens: number }[];
   /** Tickets handed out so far; the last ticket's `seq`. */
   issued: number;
   /** Tokens charged so far (all tickets). */
   tokensSpent: number;
   /** 'unknown': nothing answered yet; 'probing': the first request is out. */
   phase: 'unknown' | 'probing' | 'known';
+  /** When the first request went out (phase 'probing'). */
+  probeTakenAt: number;
   concurrency: ConcurrencyState;
   /** Server-counted input tokens per estimated one (corrected by `usage`). */
   inputScale: number;
@@ -106,6 +111,21 @@ export interface Settlement {
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
 }
 
+/**
+ * A request reaches the server some time after it leaves (the socket, a busy event loop),
+ * and an answer's `remaining` is as of that arrival, so a budget learned from headers runs
+ * ahead of the server's by the refill of that time. Learned buckets keep this much refill
+ * in reserve, so requests sent at the learned pace do not meet an empty bucket.
+ */
+export const TRANSIT_ALLOWANCE_MS = 200;
+
+/**
+ * The first request of a budget goes alone, so a budget already spent costs one request;
+ * a server slow to answer it holds the others back this long at most (then they go, and
+ * 429s, if any, teach the budget as they come).
+ */
+export const FIRST_ANSWER_WAIT_MS = 2000;
+
 /** Weight of a new sample in the token averages. */
 const SMOOTHING = 0.3;
 const MINUTE_MS = 60_000;
@@ -119,9 +139,11 @@ export function createBudgetState(): BudgetState {
     blockedUntil: 0,
     blockReason: 'server-wait',
     inFlight: 0,
+    unanswered: [],
     issued: 0,
     tokensSpent: 0,
     phase: 'unknown',
+    probeTakenAt: 0,
     concurrency: createConcurrencyState(),
     inputScale: 1,
     outputAverage: null,
@@ -200,8 +222,9 @@ export function takeBudget(
     return { granted: false, reason: state.blockReason, wakeAt: state.blockedUntil };
   }
   const probe = state.phase === 'unknown' && !hasDeclaredRate(state);
-  if (state.phase === 'probing' && !hasDeclaredRate(state)) {
-    return { granted: false, reason: 'first-answer' };
+  const firstAnswerBy = state.probeTakenAt + FIRST_ANSWER_WAIT_MS;
+  if (state.phase === 'probing' && !hasDeclaredRate(state) && nowMs < firstAnswerBy) {
+    return { granted: false, reason: 'first-answer', wakeAt: firstAnswerBy };
   }
   const cap = concurrencyCap(state, demand.concurrencyLimit);
   if (state.inFlight >= cap) return { granted: false, reason: 'concurrency' };
@@ -211,7 +234,11 @@ export function takeBudget(
   for (const bucket of state.buckets) {
     // A request larger than the bucket goes when it is full (and leaves it in debt).
     const need = Math.min(bucket.unit === 'requests' ? 1 : tokens, Math.max(1, bucket.capacity));
-    const wakeAt = bucketReadyAt(bucket, need, nowMs);
+    const learned = bucket.id === 'requests' || bucket.id === 'tokens';
+    const reserve = learned
+      ? Math.min(bucket.ratePerMs * TRANSIT_ALLOWANCE_MS, Math.max(0, bucket.capacity - need))
+      : 0;
+    const wakeAt = bucketReadyAt(bucket, need + reserve, nowMs);
     if (wakeAt !== undefined && (holding === undefined || wakeAt > holding.wakeAt)) {
       holding = { bucket, wakeAt };
     }
@@ -239,7 +266,11 @@ export function takeBudget(
   state.inFlight += 1;
   state.issued += 1;
   state.tokensSpent += tokens;
-  if (probe) state.phase = 'probing';
+  state.unanswered.push({ seq: state.issued, takenAt: nowMs, tokens });
+  if (probe) {
+    state.phase = 'probing';
+    state.probeTakenAt = nowMs;
+  }
   const { ceiling } = state.concurrency;
   return {
     granted: true,
@@ -264,6 +295,22 @@ function block(state: BudgetState, untilMs: number, reason: BudgetState['blockRe
   state.blockReason = reason;
 }
 
+/**
+ * Earlier tickets this answer's request may have overtaken on the way: taken at most
+ * `TRANSIT_ALLOWANCE_MS` before it and not answered yet. The server's `remaining` may not
+ * count them, so they are spent after it as far as the answer can tell.
+ */
+function overtakenBy(state: BudgetState, ticket: PacerTicket): BudgetState['unanswered'] {
+  const from = ticket.takenAt - TRANSIT_ALLOWANCE_MS;
+  return state.unanswered.filter((entry) => entry.seq < ticket.seq && entry.takenAt >= from);
+}
+
+/** The ticket's answer was read (or will never be). */
+function forget(state: BudgetState, ticket: PacerTicket): void {
+  const index = state.unanswered.findIndex((entry) => entry.seq === ticket.seq);
+  if (index >= 0) state.unanswered.splice(index, 1);
+}
+
 /** Applies what an answer says (any status). Mutates `state`. */
 export function observeBudget(
   state: BudgetState,
@@ -275,12 +322,15 @@ export function observeBudget(
   for (const bucket of state.buckets) refillBucket(bucket, nowMs);
   state.phase = 'known';
   const answered = (spentAfter: number) => ({ seq: ticket.seq, spentAfter, sentAt });
+  const overtaken = overtakenBy(state, ticket);
+  forget(state, ticket);
   if (reading.requests !== undefined) {
-    const spentAfter = state.issued - ticket.seq;
+    const spentAfter = state.issued - ticket.seq + overtaken.length;
     reconcileBucket(state.buckets, 'requests', reading.requests, answered(spentAfter), nowMs);
   }
   if (reading.tokens !== undefined) {
-    const spentAfter = state.tokensSpent - ticket.tokensSpent;
+    const overtakenTokens = overtaken.reduce((sum, entry) => sum + entry.tokens, 0);
+    const spentAfter = state.tokensSpent - ticket.tokensSpent + overtakenTokens;
     reconcileBucket(state.buckets, 'tokens', reading.tokens, answered(spentAfter), nowMs);
   }
   const { kind, retryAfterMs, statedLimit } = reading;
@@ -313,6 +363,7 @@ export function settleBudget(
 ): void {
   for (const bucket of state.buckets) refillBucket(bucket, nowMs);
   state.inFlight = Math.max(0, state.inFlight - 1);
+  forget(state, ticket);
   const answered = settlement.sent && settlement.status !== undefined;
   if (!answered) {
     // Nothing learned: let the next request try the first answer again.

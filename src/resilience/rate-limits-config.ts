@@ -45,6 +45,8 @@ const validKeys = fields.map((field) => field.yamlKey).join(', ');
 export interface RateLimitIssue {
   readonly path: readonly string[];
   readonly message: string;
+  /** The key itself is wrong (not its value): a position should point at the key. */
+  readonly unknownKey?: boolean;
 }
 
 function ruleFor(name: string): FieldRule | undefined {
@@ -82,7 +84,8 @@ export function validateRateLimits(raw: unknown): {
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     const rule = ruleFor(name);
     if (rule === undefined) {
-      issues.push({ path: [name], message: `unknown rate limit (valid: ${validKeys})` });
+      const message = `unknown rate limit (valid: ${validKeys})`;
+      issues.push({ path: [name], message, unknownKey: true });
       continue;
     }
     const problem = checkValue(rule, value);

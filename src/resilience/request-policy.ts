@@ -63,11 +63,17 @@ export interface ModelRetryInfo {
   readonly status: number | null;
   /** The attempt that failed, counted across resumes. */
   readonly attempt: number;
-  /** The last attempt the current ladder allows. */
+  /**
+   * The attempt cap of the logical request (`maxAttempts`), the same on every notice so
+   * `attempt/maxAttempts` only ever climbs; a ladder, the breaker or a stop may end the
+   * request sooner, never later.
+   */
   readonly maxAttempts: number;
   readonly delayMs: number;
   readonly delaySource: DelaySource;
   readonly message: string;
+  /** The cause in a few words, as the model boundary gave it (`connection reset (ECONNRESET)`). */
+  readonly reason?: string;
 }
 
 /** Accounting of one task's requests; the policy adds to it as it goes. */
@@ -79,10 +85,12 @@ export interface RequestCounters {
   waitMs: number;
   /** Time spent waiting for the rate-limit gate and the breaker. */
   queuedMs: number;
+  /** Time spent waiting for the pacer's budget (before the gate). */
+  pacedMs: number;
 }
 
 export function createRequestCounters(): RequestCounters {
-  return { attempts: 0, retries: 0, retriesByClass: {}, waitMs: 0, queuedMs: 0 };
+  return { attempts: 0, retries: 0, retriesByClass: {}, waitMs: 0, queuedMs: 0, pacedMs: 0 };
 }
 
 export interface RequestPolicyOptions {
@@ -97,12 +105,24 @@ export interface RequestPolicyOptions {
   readonly breaker?: { probeWaitMs(): number | undefined };
   readonly counters?: RequestCounters;
   readonly onRetry?: (info: ModelRetryInfo) => void;
+  /**
+   * Whether the pacer read which limit a 429 hit (requests, tokens, concurrency) and has
+   * adapted its budget to it: then the shared gate neither closes nor counts it, and the
+   * backoff escalates on this request's own 429s only.
+   */
+  readonly pacerAdapted?: (error: unknown) => boolean;
 }
 
 /** Hint sources map onto the event's vocabulary; a hint read from the message is a retry-after. */
 function sourceOf(classification: ErrorClassification): DelaySource {
   const source = classification.hintSource;
   return source === undefined || source === 'message' ? 'retry-after' : source;
+}
+
+/** The short cause a classified error carries (read structurally, like the classification). */
+function reasonOf(error: unknown): string | undefined {
+  const reason = (error as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' && reason !== '' ? reason : undefined;
 }
 
 function seconds(ms: number): string {
@@ -176,7 +196,7 @@ export class RequestPolicy implements RetryPolicy {
         error: new ResumableStop(reason, message, { cause: error, resumeNotBefore }),
       };
     }
-    let { delayMs, source } = this.#delay(classification, hint, ladder, failures);
+    let { delayMs, source } = this.#delay(error, classification, hint, ladder, failures);
     if (probeWaitMs !== undefined && probeWaitMs > delayMs) {
       delayMs = probeWaitMs;
       source = 'backoff';
@@ -189,7 +209,9 @@ export class RequestPolicy implements RetryPolicy {
         error: new ResumableStop('wait-budget', message, { cause: error, resumeNotBefore }),
       };
     }
-    if (ladder === 'rate-limit') this.#options.gate?.closeFor(delayMs);
+    if (ladder === 'rate-limit' && this.#options.pacerAdapted?.(error) !== true) {
+      this.#options.gate?.closeFor(delayMs);
+    }
     this.#waitedMs += delayMs;
     this.#counters.retries += 1;
     this.#counters.retriesByClass[errorClass] =
@@ -202,14 +224,18 @@ export class RequestPolicy implements RetryPolicy {
     const classification = classificationOf(info.error);
     const onRetry = this.#options.onRetry;
     if (classification === undefined || onRetry === undefined) return;
+    const reason = reasonOf(info.error);
     onRetry({
       errorClass: classification.errorClass,
       status: classification.status ?? null,
       attempt: info.attempt,
-      maxAttempts: this.#maxAttemptsFor(classification, info.attempt),
+      // One total per request: a per-ladder total jumped (5/6 -> 6/12) when the breaker
+      // held a request past its ladder or a failure of another class followed.
+      maxAttempts: this.#options.settings.maxAttempts,
       delayMs: info.delayMs,
       delaySource: info.source,
       message: errorMessage(info.error),
+      ...(reason !== undefined && { reason }),
     });
   }
 
@@ -218,21 +244,8 @@ export class RequestPolicy implements RetryPolicy {
     return ladder === 'transient' ? settings.transientMaxAttempts : settings.rateLimitMaxAttempts;
   }
 
-  #maxAttemptsFor(classification: ErrorClassification, attempt: number): number {
-    const overall = this.#options.settings.maxAttempts;
-    const ladder = ladderOf(classification.errorClass);
-    if (ladder === undefined) return overall;
-    const cap = this.#ladderCap(ladder);
-    const failures = this.#ladderFailures[ladder];
-    // An exhausted ladder that still retries is waiting out an open breaker.
-    let last = failures < cap ? Math.min(overall, attempt - failures + cap) : overall;
-    if (classification.localRefused === true) {
-      last = Math.min(last, attempt - this.#refusals + LOCAL_REFUSED_MAX_ATTEMPTS);
-    }
-    return last;
-  }
-
   #delay(
+    error: unknown,
     classification: ErrorClassification,
     hint: HonouredHint | undefined,
     ladder: Ladder,
@@ -244,8 +257,10 @@ export class RequestPolicy implements RetryPolicy {
     }
     if (ladder === 'transient')
       return { delayMs: transientBackoff(failures, random), source: 'backoff' };
-    // Escalation is shared through the gate; without one, this request's own 429s count.
-    const escalation = gate === undefined ? failures : Math.max(1, gate.consecutive429s);
+    // Escalation is shared through the gate; without one (or for a 429 the pacer adapted
+    // to), this request's own 429s count.
+    const shared = gate !== undefined && this.#options.pacerAdapted?.(error) !== true;
+    const escalation = shared ? Math.max(1, gate.consecutive429s) : failures;
     return { delayMs: rateLimitBackoff(escalation, random), source: 'backoff' };
   }
 
@@ -269,7 +284,7 @@ export class RequestPolicy implements RetryPolicy {
     hint: HonouredHint | undefined,
   ): ResumableStop {
     const failures = this.#ladderFailures['rate-limit'];
-    const { delayMs } = this.#delay(classification, hint, 'rate-limit', failures);
+    const { delayMs } = this.#delay(error, classification, hint, 'rate-limit', failures);
     const message = `${this.#where()} kept answering 429 (rate limited): ${failures} attempts, the rate-limit ladder's limit; resume after ${seconds(delayMs)}`;
     const resumeNotBefore = this.#options.clock.now() + delayMs;
     return new ResumableStop('rate-limit', message, { cause: error, resumeNotBefore });

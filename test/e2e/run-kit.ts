@@ -115,6 +115,14 @@ export const EVENT_SCHEMA: Readonly<Record<string, Readonly<Record<string, Field
     delayMs: 'number',
     delaySource: 'string',
   },
+  'rate-limit-wait': {
+    taskIndex: 'number',
+    itemIndex: 'number',
+    model: 'string',
+    reason: 'string',
+    delayMs: 'number|null',
+    remaining: 'number|null',
+  },
   'text-delta': { taskIndex: 'number', itemIndex: 'number', text: 'string' },
   'tool-call-start': { toolbox: 'string', tool: 'string' },
   'tool-call-end': { toolbox: 'string', tool: 'string', status: 'string' },
@@ -128,6 +136,9 @@ export const EVENT_SCHEMA: Readonly<Record<string, Readonly<Record<string, Field
 const ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   'item-end': { status: ['succeeded', 'failed'] },
   'model-retry': { delaySource: ['retry-after-ms', 'retry-after', 'reset-header', 'backoff'] },
+  'rate-limit-wait': {
+    reason: ['first-answer', 'concurrency', 'requests', 'tokens', 'server-wait', 'daily-quota'],
+  },
   'tool-call-end': { status: ['ok', 'error', 'denied', 'timeout'] },
   'task-end': { status: ['succeeded', 'failed', 'skipped'] },
   'taskflow-end': { status: ['succeeded', 'failed', 'stopped', 'interrupted'] },

@@ -13,6 +13,7 @@ import { Redactor } from '../../src/redactor.js';
 import { BreakerRegistry } from '../../src/resilience/breaker.js';
 import { createFakeClock, type FakeClock } from '../../src/resilience/clock.js';
 import { GateRegistry, type RateLimitGate } from '../../src/resilience/gate.js';
+import { PacerRegistry } from '../../src/resilience/pacer-registry.js';
 import { seededRandom } from '../../src/resilience/random.js';
 import type { FakeModelServer, FakeReply, RecordedRequest } from '../fakes/fake-model-server.js';
 import { REPO_ROOT } from './engine-kit.js';
@@ -39,11 +40,16 @@ export interface FakeTime {
   readonly runtime: ResilienceRuntime;
 }
 
-/** A resilience runtime on a fake clock (starting at the real time) with seeded jitter. */
-export function fakeTime(seed = 7): FakeTime {
+/**
+ * A resilience runtime on a fake clock (starting at the real time) with seeded jitter;
+ * with `pacing`, a pacer in front of the gate as in a real run (the gate tests leave it out
+ * to watch the gate alone).
+ */
+export function fakeTime(seed = 7, options: { pacing?: boolean } = {}): FakeTime {
   const clock = createFakeClock(Date.now());
   const gates = new ObservedGates({ clock });
   const runtime: ResilienceRuntime = {
+    ...(options.pacing === true && { pacers: new PacerRegistry({ clock }) }),
     gates,
     breakers: new BreakerRegistry({ clock }),
     clock,
@@ -110,7 +116,9 @@ export async function runWithFakeTime(
   const { server, time } = options;
   const events: TaskflowEvent[] = [];
   let toolCallsRunning = 0;
+  let attemptsStarted = 0;
   const onEvent = (event: TaskflowEvent) => {
+    if (event.type === 'model-request-start') attemptsStarted += 1;
     events.push(event);
     if (event.type === 'tool-call-start') toolCallsRunning += 1;
     if (event.type === 'tool-call-end') toolCallsRunning -= 1;
@@ -155,13 +163,21 @@ export async function runWithFakeTime(
     const advances = await driveClock(time.clock, {
       settled: () => settled,
       state: () => `${server.requests.length}/${server.inFlight}/${events.length}`,
-      busy: () => server.inFlight > 0 || toolCallsRunning > 0,
+      // An attempt on its way to the server (slow on a loaded machine) is busy too.
+      busy: () =>
+        server.inFlight > 0 || toolCallsRunning > 0 || attemptsStarted > modelRequests(server),
     });
     return { result: await running, events, advances };
   } finally {
     await running.catch(() => undefined);
     await logger.close();
   }
+}
+
+/** Model requests (chat or responses) the server received. */
+function modelRequests(server: FakeModelServer): number {
+  return server.requests.filter((request) => request.api === 'chat' || request.api === 'responses')
+    .length;
 }
 
 /**

@@ -53,6 +53,28 @@ describe('resolveModelTarget', () => {
     });
   });
 
+  it('carries rate_limits validated for the pacer, never in the API settings', () => {
+    const target = resolveModelTarget({
+      name: 'smart',
+      modelConfig,
+      taskSettings: { rate_limits: { requests_per_minute: 15, concurrent_requests: 2 } },
+      environment,
+    });
+    expect(target.rateLimits).toEqual({ requestsPerMinute: 15, concurrentRequests: 2 });
+    expect(target.apiSettings).not.toHaveProperty('rate_limits');
+    const invalid = configError(() =>
+      resolveModelTarget({
+        name: 'smart',
+        modelConfig,
+        taskSettings: { rate_limits: { requests_per_minute: 'fast' } },
+        environment,
+      }),
+    );
+    expect(invalid.message).toBe(
+      'model smart: rate_limits.requests_per_minute: must be a number above 0, at most 1000000000, got "fast"',
+    );
+  });
+
   it('takes api_type and the token variable from settings', () => {
     const target = resolveModelTarget({
       name: 'fast',

@@ -63,6 +63,28 @@ describe('pacer budget', () => {
     expect(state.buckets.find((bucket) => bucket.id === 'requests')?.level).toBe(38);
   });
 
+  it('counts earlier tickets an answer may have overtaken on the way as spent after it', () => {
+    const state = known();
+    const long = take(state, 0);
+    const first = take(state, 200);
+    const second = take(state, 250);
+    // The second arrived first: its remaining (9 of 10, this request only) does not count
+    // the first, taken 50 ms before it; `long`, taken 250 ms before, had arrived.
+    const reading = readRateLimitAnswer(
+      {
+        status: 200,
+        headers: { 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '9' },
+      },
+      400,
+    );
+    observeBudget(state, second, reading, 250, 400);
+    const bucket = state.buckets.find((candidate) => candidate.id === 'requests');
+    expect(bucket?.level).toBe(8);
+    expect(state.unanswered.map((entry) => entry.seq)).toEqual([long.seq, first.seq]);
+    settleBudget(state, first, { sent: true, status: 200 }, 450);
+    expect(state.unanswered.map((entry) => entry.seq)).toEqual([long.seq]);
+  });
+
   it('counts the concurrency 429s of one congestion event once: one halving, ceiling below the lowest', () => {
     const state = known();
     const tickets = Array.from({ length: 8 }, () => take(state, 0));

@@ -138,6 +138,8 @@ export interface FanOutOptions {
   readonly latencyMs: number;
   /** Time to answer a refused one; default 1 ms. */
   readonly rejectLatencyMs?: number;
+  /** Time from leaving (`markSent`) to arriving at the provider, per request sent; default 0. */
+  readonly transitMs?: (sent: number) => number;
   /** What the pacer is told; `concurrencyLimit` is added. */
   readonly demand?: Omit<PacerDemand, 'concurrencyLimit'>;
   /** What the provider counts (and reports as usage) per request. */
@@ -166,6 +168,7 @@ export async function runFanOut(options: FanOutOptions): Promise<FanOutResult> {
   const errors: unknown[] = [];
   const waits: number[] = [];
   let next = 0;
+  let sent = 0;
   const worker = async () => {
     while (next < options.items) {
       next += 1;
@@ -174,6 +177,8 @@ export async function runFanOut(options: FanOutOptions): Promise<FanOutResult> {
           const permit = await pacer.acquire(demand);
           waits.push(permit.waitedMs);
           permit.markSent();
+          const transitMs = options.transitMs?.((sent += 1)) ?? 0;
+          if (transitMs > 0) await clock.sleep(transitMs);
           const answer = provider.admit(clock.now(), usage.inputTokens + usage.outputTokens);
           const ok = answer.status === 200;
           await clock.sleep(ok ? latencyMs : (options.rejectLatencyMs ?? 1));

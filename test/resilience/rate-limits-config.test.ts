@@ -51,6 +51,7 @@ describe('validateRateLimits (model_settings.<model>.rate_limits)', () => {
         path: ['rpm'],
         message:
           'unknown rate limit (valid: requests_per_minute, tokens_per_minute, concurrent_requests, requests_per_day)',
+        unknownKey: true,
       },
     ]);
     expect(validateRateLimits([1]).issues).toEqual([
