@@ -1,6 +1,7 @@
 import { abortError, throwIfAborted } from './abort.js';
 import type { Clock } from './clock.js';
 import { ResumableStop } from './resumable-stop.js';
+import { WakeTimer } from './wake-timer.js';
 
 /** Consecutive failure signals (see `Breaker`: a burst counts once) that open the breaker. */
 export const BREAKER_FAILURE_THRESHOLD = 6;
@@ -76,10 +77,11 @@ export class Breaker {
   #probes = 0;
   #nextProbeAt = 0;
   #probeInFlight = false;
-  #timer: AbortController | undefined;
+  readonly #timer: WakeTimer;
 
   constructor(options: BreakerOptions) {
     this.#clock = options.clock;
+    this.#timer = new WakeTimer(options.clock, () => this.#pump());
     this.#endpoint = options.endpoint ?? 'the endpoint';
     this.#threshold = options.failureThreshold ?? BREAKER_FAILURE_THRESHOLD;
     this.#probeDelaysMs = options.probeDelaysMs ?? BREAKER_PROBE_DELAYS_MS;
@@ -157,7 +159,7 @@ export class Breaker {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#probeInFlight = false;
-    this.#cancelTimer();
+    this.#timer.cancel();
     for (const waiter of this.#queue.splice(0)) {
       waiter.cleanup();
       waiter.grant(this.#permit(false));
@@ -205,7 +207,7 @@ export class Breaker {
     const deadline = this.#openedAt + this.#outageAfterMs;
     if (nowMs >= deadline) {
       this.#state = 'stopped';
-      this.#cancelTimer();
+      this.#timer.cancel();
       const error = this.#outage();
       for (const waiter of this.#queue.splice(0)) {
         waiter.cleanup();
@@ -222,27 +224,8 @@ export class Breaker {
       }
     }
     const wakeAt = this.#probeInFlight ? deadline : Math.min(this.#nextProbeAt, deadline);
-    if (this.#queue.length > 0) this.#schedule(wakeAt);
-    else this.#cancelTimer();
-  }
-
-  #cancelTimer(): void {
-    this.#timer?.abort();
-    this.#timer = undefined;
-  }
-
-  #schedule(wakeAt: number): void {
-    this.#cancelTimer();
-    const timer = new AbortController();
-    this.#timer = timer;
-    this.#clock.sleep(wakeAt - this.#clock.now(), { signal: timer.signal }).then(
-      () => {
-        if (this.#timer !== timer) return;
-        this.#timer = undefined;
-        this.#pump();
-      },
-      () => undefined,
-    );
+    if (this.#queue.length > 0) this.#timer.schedule(wakeAt);
+    else this.#timer.cancel();
   }
 }
 
