@@ -19,6 +19,12 @@ import type { RateLimitReading } from './pacer-headers.js';
 import type { DeclaredRateLimits } from './rate-limits-config.js';
 
 export interface PacerStore {
+  /**
+   * Set by a store other processes change too (Redis): a request waiting for a slot or a
+   * first answer that another process will free or bring asks again after this long, since
+   * nothing in this process hears of it. Unset: only this process changes the budget.
+   */
+  readonly recheckMs?: number;
   /** Spends one request of `key`'s budget, or says why and until when it must wait. */
   take(
     key: string,

@@ -205,9 +205,21 @@ export class Pacer {
       // An answer or a settled request came in meanwhile: ask again before waiting.
       if (this.#pumpAgain) continue;
       this.#report(result, delayMs);
-      this.#wake.schedule(result.wakeAt ?? Number.POSITIVE_INFINITY);
+      this.#wake.schedule(this.#wakeAt(result, nowMs));
       return;
     }
+  }
+
+  /**
+   * When to ask the store again. Slots and first answers are freed by answers and settled
+   * requests, which this process hears of only when they are its own: with a shared store
+   * it also asks again after the store's `recheckMs`.
+   */
+  #wakeAt(result: Extract<TakeResult, { granted: false }>, nowMs: number): number {
+    const wakeAt = result.wakeAt ?? Number.POSITIVE_INFINITY;
+    const recheckMs = this.#store.recheckMs;
+    const othersFree = result.reason === 'concurrency' || result.reason === 'first-answer';
+    return recheckMs !== undefined && othersFree ? Math.min(wakeAt, nowMs + recheckMs) : wakeAt;
   }
 
   /** Tells every waiter that has not heard yet why it waits. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../src/resilience/clock.js';
 import { FIRST_ANSWER_WAIT_MS } from '../../src/resilience/pacer-budget.js';
 import { Pacer, type PacerPermit, type PacerWait } from '../../src/resilience/pacer.js';
-import { InMemoryPacerStore } from '../../src/resilience/pacer-store.js';
+import { InMemoryPacerStore, type PacerStore } from '../../src/resilience/pacer-store.js';
 import type { DeclaredRateLimits } from '../../src/resilience/rate-limits-config.js';
 import { ResumableStop } from '../../src/resilience/resumable-stop.js';
 import { capture } from './resilience-kit.js';
@@ -478,5 +478,39 @@ describe('Pacer: queue', () => {
       code: 'cancelled',
     });
     expect(pacer.waiting).toBe(0);
+  });
+});
+
+describe('Pacer: a store shared with other processes', () => {
+  /** One store two pacers share, as two workers share one in Redis. */
+  function sharedSetup(recheckMs: number | undefined) {
+    const clock = createFakeClock();
+    const inner = new InMemoryPacerStore();
+    const store: PacerStore = {
+      ...(recheckMs !== undefined && { recheckMs }),
+      take: (...args) => inner.take(...args),
+      observe: (...args) => inner.observe(...args),
+      settle: (...args) => inner.settle(...args),
+    };
+    const declared = { concurrentRequests: 1, requestsPerMinute: 60_000 };
+    const make = () => new Pacer({ key: 'k', store, clock, declared });
+    return { clock, first: make(), second: make() };
+  }
+
+  it('a request held back by a slot another process holds goes once that process frees it', async () => {
+    const { clock, first, second } = sharedSetup(25);
+    const held = await first.acquire({ inputTokens: 0, concurrencyLimit: 1 });
+    let grantedAt: number | undefined;
+    const waiting = second.acquire({ inputTokens: 0, concurrencyLimit: 1 }).then((permit) => {
+      grantedAt = clock.now();
+      return permit;
+    });
+    await clock.advance(1_000);
+    expect(grantedAt).toBeUndefined();
+    // Freed in the other process: nothing in this one hears of it but the store.
+    await held.settle({ sent: true, answer: { status: 200 } });
+    await clock.advance(25);
+    expect(grantedAt).toBe(1_025);
+    await (await waiting).settle({ sent: true, answer: { status: 200 } });
   });
 });

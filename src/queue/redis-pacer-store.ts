@@ -1,0 +1,168 @@
+/**
+ * Pacing budgets in Redis, shared by every process that paces the same endpoint, model and
+ * credential (a queue's workers on several machines): the `PacerStore` of
+ * `resilience/pacer-store.ts` over one JSON `BudgetState` per pacer key. The policy
+ * (`pacer-budget.ts`) runs in JS; Redis only makes each call atomic.
+ *
+ * Atomicity is optimistic: read the state, apply the policy, then write it back with a
+ * compare-and-set (a five-line Lua script: SET only if the key still holds what was read),
+ * and start over when another process got there first. A compare-and-set keeps no state on
+ * the connection, unlike WATCH/MULTI/EXEC, so the caller's client may be shared with other
+ * commands and concurrent calls, and a reconnect between the read and the write cannot
+ * turn the write into an unconditional one (ioredis resends queued commands on a new
+ * connection, where an earlier WATCH no longer holds).
+ */
+import type { Redis } from 'ioredis';
+import { TaskflowError } from '../errors.js';
+import {
+  createBudgetState,
+  observeBudget,
+  settleBudget,
+  takeBudget,
+  type BudgetState,
+  type PacerDemand,
+  type PacerTicket,
+  type Settlement,
+  type TakeResult,
+} from '../resilience/pacer-budget.js';
+import type { RateLimitReading } from '../resilience/pacer-headers.js';
+import type { PacerStore } from '../resilience/pacer-store.js';
+import type { DeclaredRateLimits } from '../resilience/rate-limits-config.js';
+
+export const PACER_KEY_PREFIX = 'taskflow:pacer:';
+
+/** A budget nobody touched for a day is forgotten (what it knew is stale by then). */
+export const PACER_STATE_TTL_MS = 86_400_000;
+
+/** Write attempts per call before giving up; each lost attempt means another process won. */
+export const PACER_MAX_ATTEMPTS = 100;
+
+/**
+ * SET KEYS[1] = ARGV[2] (expiring in ARGV[3] ms) if it holds ARGV[1] ('' for missing).
+ * Returns 1 when written, 0 when the key changed since it was read.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if current == false then current = '' end
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+/** How often a request waiting for a slot another process holds asks again. */
+export const PACER_RECHECK_MS = 25;
+
+export interface RedisPacerStoreOptions {
+  /** Default `PACER_STATE_TTL_MS`, refreshed on every write. */
+  readonly ttlMs?: number;
+  /** Default `PACER_MAX_ATTEMPTS`. */
+  readonly maxAttempts?: number;
+}
+
+/** The pacer key for messages (its parts are separated by NULs). */
+function shownKey(key: string): string {
+  return key.replaceAll('\u0000', ' ');
+}
+
+function decodeState(raw: string, key: string): BudgetState {
+  let state: unknown;
+  try {
+    state = JSON.parse(raw);
+  } catch (error) {
+    throw new TaskflowError('config', `pacer state of ${shownKey(key)} in Redis is not JSON`, {
+      cause: error,
+    });
+  }
+  const version = (state as { version?: unknown } | null)?.version;
+  if (version !== 1 || !Array.isArray((state as { buckets?: unknown }).buckets)) {
+    throw new TaskflowError(
+      'config',
+      `pacer state of ${shownKey(key)} in Redis has format version ${JSON.stringify(version)}; ` +
+        'this taskflow reads version 1 (is another taskflow version sharing this Redis?)',
+    );
+  }
+  return state as BudgetState;
+}
+
+/**
+ * Budgets kept in Redis under `taskflow:pacer:<pacer key>`. The client belongs to the
+ * caller (it is not closed here). Redis errors reject the call as they are; the caller
+ * maps them. Calls of one store on one key run one after another (they would only race
+ * each other for the write); calls from other stores and processes race and retry.
+ */
+export class RedisPacerStore implements PacerStore {
+  /** Other processes free slots and bring first answers: waiters look again this often. */
+  readonly recheckMs = PACER_RECHECK_MS;
+  readonly #client: Redis;
+  readonly #ttlMs: number;
+  readonly #maxAttempts: number;
+  /** The last call queued per key: the next one starts when it ends. */
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  constructor(client: Redis, options: RedisPacerStoreOptions = {}) {
+    this.#client = client;
+    this.#ttlMs = options.ttlMs ?? PACER_STATE_TTL_MS;
+    this.#maxAttempts = options.maxAttempts ?? PACER_MAX_ATTEMPTS;
+  }
+
+  take(
+    key: string,
+    demand: PacerDemand,
+    declared: DeclaredRateLimits,
+    nowMs: number,
+  ): Promise<TakeResult> {
+    return this.#update(key, (state) => takeBudget(state, demand, declared, nowMs));
+  }
+
+  observe(
+    key: string,
+    ticket: PacerTicket,
+    reading: RateLimitReading,
+    sentAt: number,
+    nowMs: number,
+  ): Promise<void> {
+    return this.#update(key, (state) => observeBudget(state, ticket, reading, sentAt, nowMs));
+  }
+
+  settle(key: string, ticket: PacerTicket, settlement: Settlement, nowMs: number): Promise<void> {
+    return this.#update(key, (state) => settleBudget(state, ticket, settlement, nowMs));
+  }
+
+  /** Runs `apply` on `key`'s state atomically, after this store's earlier calls on `key`. */
+  #update<T>(key: string, apply: (state: BudgetState) => T): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.#compareAndSet(key, apply));
+    // The queue goes on after a failed call; the caller gets its rejection from `run`.
+    const tail = run.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return run;
+  }
+
+  async #compareAndSet<T>(key: string, apply: (state: BudgetState) => T): Promise<T> {
+    const redisKey = PACER_KEY_PREFIX + key;
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
+      const raw = await this.#client.get(redisKey);
+      const state = raw === null ? createBudgetState() : decodeState(raw, key);
+      const result = apply(state);
+      const next = JSON.stringify(state);
+      // Nothing changed: the read was the atomic step.
+      if (next === raw) return result;
+      const written = await this.#client.eval(
+        COMPARE_AND_SET,
+        1,
+        redisKey,
+        raw ?? '',
+        next,
+        String(this.#ttlMs),
+      );
+      if (written === 1) return result;
+    }
+    throw new TaskflowError(
+      'io',
+      `pacer state of ${shownKey(key)} in Redis changed under each of ${this.#maxAttempts} ` +
+        'attempts to update it (too many processes share this budget)',
+    );
+  }
+}
