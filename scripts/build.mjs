@@ -22,9 +22,10 @@ const MCP_SERVERS = ['echo', 'logbook', 'memcache'];
 
 /**
  * Loaded from node_modules at run time, never bundled: taskflow reaches into nunjucks'
- * internals with require, and one copy must serve both.
+ * internals with require, and one copy must serve both; bullmq reads its Lua scripts from
+ * its own folder, and it and ioredis load only for `--queue` and `worker`.
  */
-const EXTERNAL = ['nunjucks', 'nunjucks/*'];
+const EXTERNAL = ['nunjucks', 'nunjucks/*', 'bullmq', 'ioredis'];
 
 // Bundled CommonJS code calls require(); ESM output has none, so each file makes one.
 const REQUIRE_BANNER =

@@ -26,6 +26,9 @@ import {
   type RunDistribution,
 } from './run-distribution.js';
 import { startRunningCommand } from './running-command.js';
+import type { QueueConnection } from '../queue/queue-connection.js';
+import type { BranchExecutor } from '../engine/branch-executor.js';
+import type { Redactor } from '../redactor.js';
 
 export interface ExecuteRunInput {
   readonly session: Session;
@@ -43,6 +46,8 @@ export interface ExecuteRunInput {
   readonly warnings?: readonly string[];
   /** `--until-fanout` / `--shard K/N`: which fan-out branches run here (default all). */
   readonly distribution?: RunDistribution;
+  /** `--queue`: fan-out branches run on `taskflow worker`s; pacing budgets live in Redis. */
+  readonly queue?: QueueConnection;
 }
 
 function exitCodeOf(end: RunEnd): number {
@@ -105,6 +110,9 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   let exitCode: number = EXIT.failed;
   try {
     const rateLimits = rateLimitsFromEnvironment(context.environment);
+    const branchExecutor = input.queue
+      ? await queueExecutor(input.queue, session, recorder, redactor, context.workingDirectory)
+      : branchExecutorFor(input.distribution);
     const result = await runTaskflow(
       {
         loaded: input.loaded,
@@ -121,10 +129,11 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
           // A cassette answers at once: no budget to keep to.
           pacing: input.replay === undefined,
           ...(rateLimits !== undefined && { rateLimits }),
+          ...(input.queue && { pacerStore: input.queue.pacerStore }),
         }),
         resilienceOverrides: resilienceOverridesOf,
         recorder,
-        branchExecutor: branchExecutorFor(input.distribution),
+        branchExecutor,
         createClient: modelClientFactory({
           redactor,
           logModelError: (line) => logger.warn(line),
@@ -209,10 +218,45 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     reporter.close();
     if (exitCode !== EXIT.ok) context.stderr.write(`Resume with: taskflow resume ${session.id}\n`);
     session.close();
+    await input.queue?.close();
     await command.dispose();
   }
   return exitCode;
 }
+
+/** The executor handing a run's fan-outs to the queue's workers (loaded only for a queue). */
+async function queueExecutor(
+  queue: QueueConnection,
+  session: Session,
+  recorder: SessionRecorder,
+  redactor: Redactor,
+  workingDirectory: string,
+): Promise<BranchExecutor> {
+  const { queueBranchExecutor } = await import('../queue/queue-executor.js');
+  const { portableFiles, portablePath } = await import('../queue/fan-out-context.js');
+  const { manifest } = session;
+  return queueBranchExecutor({
+    redis: queue.redis,
+    reader: queue.reader,
+    queue: await queue.queue(),
+    display: queue.url.display,
+    session,
+    recorder,
+    taskflow: {
+      reference: manifest.taskflow.reference,
+      ...(manifest.modelConfig !== undefined && { modelConfig: manifest.modelConfig }),
+      searchPaths: (manifest.searchPaths ?? []).map((entry) =>
+        portablePath(entry, workingDirectory),
+      ),
+    },
+    files: portableFiles(manifest.fingerprint.files, workingDirectory),
+    redact: (value) => redactor.redactValue(value),
+    lostAfterMs: QUEUE_LOST_AFTER_MS,
+  });
+}
+
+/** Redis away this long during a run: the run stops, resumable (exit 75). */
+const QUEUE_LOST_AFTER_MS = 5_000;
 
 /**
  * The final status and error of a run. The error names its task: the error's own

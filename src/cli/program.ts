@@ -44,10 +44,12 @@ interface ResumeCliOptions {
   replay?: string;
   shard?: string;
   untilFanout?: boolean;
+  queue?: string;
 }
 
 interface RunCliOptions {
   untilFanout?: boolean;
+  queue?: string;
   strict?: boolean;
   sessionDir?: string;
   record?: string;
@@ -57,6 +59,15 @@ interface RunCliOptions {
   headless?: boolean;
   output?: string;
   path: string[];
+}
+
+interface WorkerCliOptions {
+  queue?: string;
+  concurrency: number;
+  lockTimeout: string;
+  output?: string;
+  path: string[];
+  sessionDir?: string;
 }
 
 interface AskCliOptions {
@@ -128,6 +139,10 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
           '--until-fanout',
           'run the tasks before the first fan-out, record its branch list and stop (status planned)',
         )
+        .option(
+          '--queue <redis-url>',
+          'hand fan-out branches to `taskflow worker`s through this Redis (env TASKFLOW_QUEUE)',
+        )
         .allowExcessArguments(seclabForm),
     ),
   ).action(async (taskflow: string, options: RunCliOptions, command: Command) => {
@@ -158,6 +173,10 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
           '--until-fanout',
           'stop at the next fan-out with its branch list recorded (status planned)',
         )
+        .option(
+          '--queue <redis-url>',
+          'hand fan-out branches to `taskflow worker`s through this Redis (env TASKFLOW_QUEUE)',
+        )
         .option('-g, --global <KEY=VALUE>', 'refused: a resumed run keeps its globals', collect, [])
         .allowExcessArguments(seclabForm),
     ),
@@ -167,6 +186,35 @@ export function buildProgram(context: RuntimeContext, form: ProgramForm = {}): C
       ...options,
       ignoredWords: extraWords(command, 1),
     });
+  });
+
+  withSessionDir(
+    withSearchPaths(
+      program
+        .command('worker')
+        .description(
+          'run fan-out branches from a queue (of runs started with --queue) until stopped',
+        )
+        .option('--queue <redis-url>', 'the Redis of the queue (env TASKFLOW_QUEUE)')
+        .option(
+          '--concurrency <n>',
+          'branches run at once by this worker',
+          parsePositiveInteger,
+          10,
+        )
+        .option(
+          '--lock-timeout <duration>',
+          'how long a silent worker keeps its jobs: another takes them over within about twice this',
+          '30s',
+        )
+        .option(
+          '--output <mode>',
+          'tty, plain or jsonl (default: plain; jsonl prints one event per line)',
+        ),
+    ),
+  ).action(async (options: WorkerCliOptions) => {
+    const { workerCommand } = await import('./commands/worker.js');
+    process.exitCode = await workerCommand(context, options);
   });
 
   withSessionDir(

@@ -1,5 +1,8 @@
+import type { TaskDefinition } from '../definitions/types.js';
+import type { Usage } from '../model/types.js';
 import { mapWithLimit } from './concurrency.js';
-import type { Branch } from './run-types.js';
+import type { ResultSource } from './expand-items.js';
+import type { Branch, TaskResult } from './run-types.js';
 
 /** One fan-out task's branches (items × models, item-major) as an executor sees them. */
 export interface FanOut {
@@ -32,6 +35,40 @@ export interface BranchExecutor {
   leavesOpen(fanOut: FanOut): boolean;
   /** Runs `run` for the branches here, at most `concurrencyLimit` at once; results in ordinal order. */
   execute<R>(fanOut: FanOut, run: (branch: Branch) => Promise<R>): Promise<BranchSettlement<R>[]>;
+  /**
+   * Present when the branches run in other processes that report back (a queue's workers):
+   * the engine then starts no toolbox here and hands the whole fan-out to `dispatch`, which
+   * settles every branch (finished ones reused) in ordinal order. A branch that stops the
+   * run (quota, auth, config, cancelled) rejects the returned promise instead.
+   */
+  dispatch?(request: RemoteFanOut): Promise<RemoteBranchEnd[]>;
+}
+
+/** A fan-out handed to other processes: what they need besides the loaded definitions. */
+export interface RemoteFanOut {
+  readonly fanOut: FanOut;
+  readonly task: TaskDefinition;
+  readonly globals: Readonly<Record<string, unknown>>;
+  /** The `outputs` published so far (the templates of the task read them). */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  readonly headless: boolean;
+  readonly signal: AbortSignal;
+  /** A branch began (or continued) running somewhere. */
+  onBranchStart(ordinal: number): void;
+  /** A branch ended (before `dispatch` settles): events and accounting as it happens. */
+  onBranchEnd(ordinal: number, end: RemoteBranchEnd): void;
+}
+
+/** How a branch run elsewhere ended, as the engine needs it. */
+export interface RemoteBranchEnd {
+  readonly status: 'succeeded' | 'failed';
+  readonly result?: TaskResult;
+  readonly error?: Error;
+  readonly usage: Usage;
+  /** The MCP results the branch received, in order (the run's result stack gets them). */
+  readonly toolResults: readonly ResultSource[];
+  /** Finished by an earlier run: nothing ran now. */
+  readonly reused?: boolean;
 }
 
 /** Every branch here, as an unsharded run does it. */

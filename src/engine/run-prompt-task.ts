@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import type { AgentPersona } from '../agent/types.js';
 import type { PersonalityDefinition, TaskDefinition } from '../definitions/types.js';
 import { emitEvent } from '../events.js';
 import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
@@ -8,6 +9,8 @@ import type { TemplateRenderer } from '../templates/template-renderer.js';
 import {
   deferredBranches,
   localBranchExecutor,
+  type BranchExecutor,
+  type BranchSettlement,
   type DeferredBranches,
   type FanOut,
 } from './branch-executor.js';
@@ -132,6 +135,9 @@ export async function runPromptTask(
   };
   const here = executor.branchesHere(fanOutBranches);
   const leaveOpen = isFanOut && executor.leavesOpen(fanOutBranches);
+  if (isFanOut && executor.dispatch) {
+    return runRemoteFanOut(task, state, deps, io, fanOutBranches, executor.dispatch.bind(executor));
+  }
   if (here.length === 0) {
     // Nothing runs here (a plan): its toolboxes are not even started.
     const deferred = deferredBranches(
@@ -145,34 +151,9 @@ export async function runPromptTask(
       ...(deferred && { deferred }),
     };
   }
-  const personalities = task.agents.map((ref): PersonalityDefinition => {
-    const personality = deps.loaded.personalities.get(ref);
-    if (!personality) throw new TaskflowError('internal', `personality "${ref}" was not loaded`);
-    return personality;
-  });
   // Branches an earlier run finished are only reused: no server is needed for them.
   const reuseOnly = here.every((branch) => fanOutBranches.finished.has(branch.index));
-  const toolboxes = await startTaskToolboxes({
-    refs: reuseOnly ? [] : taskToolboxRefs(personalities, task.toolboxes),
-    definitions: deps.loaded.toolboxes,
-    renderer: io.renderer,
-    taskEnvironment: io.taskEnvironment,
-    denylist: parseDenylist(deps.environment),
-    runner: deps.runner,
-    workingDirectory: deps.workingDirectory,
-    context: templateContext(task, state),
-    logger: deps.logger,
-    redactor: deps.redactor,
-    pythonModuleChecks: state.pythonModuleChecks,
-    signal: io.signal,
-    // Start retries and restarts are worth telling the user about, not just the log.
-    resilience: {
-      onWarning: (message) => {
-        deps.logger.warn(message);
-        emitEvent(deps.onEvent, { type: 'warning', taskIndex: task.index, message });
-      },
-    },
-  });
+  const agents = await startTaskAgents(task, state, deps, { ...io, noToolboxes: reuseOnly });
   const cancelSiblings = new AbortController();
   const signal = AbortSignal.any([io.signal, cancelSiblings.signal]);
   // Every in-flight request and tool call of the task listens on it (async_limit of them).
@@ -183,7 +164,7 @@ export async function runPromptTask(
       state,
       deps,
       renderer: io.renderer,
-      personas: buildPersonas(personalities, task.toolboxes, toolboxes.started, task.blockedTools),
+      personas: agents.personas,
       repairs: { used: 0 },
       signal,
       headless: deps.headless || task.headless,
@@ -247,50 +228,166 @@ export async function runPromptTask(
     for (const results of context.toolResults) state.toolResultStack.push(...results);
     if (stopping?.status === 'rejected') throw stopping.reason;
     io.signal.throwIfAborted();
-    const values = settled.map((entry) => (entry.status === 'fulfilled' ? entry.value : undefined));
-    const firstError = settled.find(
-      (entry): entry is PromiseRejectedResult => entry.status === 'rejected',
-    );
-    const firstFailure =
-      firstError &&
-      (firstError.reason instanceof Error
-        ? firstError.reason
-        : new Error(String(firstError.reason)));
-    const deferred = deferredBranches(io.branches, settled, leaveOpen);
-    if (deferred) {
-      return {
-        succeeded: deferred.failed.length === 0,
-        itemCounts: {
-          total: io.branches.length,
-          succeeded: deferred.succeeded.length,
-          failed: deferred.failed.length,
-        },
-        ...(firstFailure && { error: firstFailure }),
-        usage,
-        deferred,
-      };
-    }
-    const succeededCount = values.filter((value) => value !== undefined).length;
-    const succeeded =
-      task.completion === 'all'
-        ? firstError === undefined
-        : succeededCount > 0 || io.branches.length === 0;
-    const fanOut = io.repeat || modelCount > 1;
-    const result: TaskResult | undefined = fanOut ? aggregate(values) : values[0];
+    return summariseFanOut(task, io, settled, usage, leaveOpen);
+  } finally {
+    await agents.close();
+  }
+}
+
+/** A prompt task's agents with their toolboxes started (once, shared by its branches). */
+export interface TaskAgents {
+  readonly personas: readonly AgentPersona[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the toolboxes of a prompt task's agents and builds the agents. `noToolboxes`: only
+ * finished branches are reused, so no server is needed.
+ */
+export async function startTaskAgents(
+  task: TaskDefinition,
+  state: RunState,
+  deps: RunDependencies,
+  io: {
+    readonly renderer: TemplateRenderer;
+    readonly taskEnvironment: EnvironmentMap;
+    readonly signal: AbortSignal;
+    readonly noToolboxes?: boolean;
+  },
+): Promise<TaskAgents> {
+  const personalities = task.agents.map((ref): PersonalityDefinition => {
+    const personality = deps.loaded.personalities.get(ref);
+    if (!personality) throw new TaskflowError('internal', `personality "${ref}" was not loaded`);
+    return personality;
+  });
+  const toolboxes = await startTaskToolboxes({
+    refs: io.noToolboxes ? [] : taskToolboxRefs(personalities, task.toolboxes),
+    definitions: deps.loaded.toolboxes,
+    renderer: io.renderer,
+    taskEnvironment: io.taskEnvironment,
+    denylist: parseDenylist(deps.environment),
+    runner: deps.runner,
+    workingDirectory: deps.workingDirectory,
+    context: templateContext(task, state),
+    logger: deps.logger,
+    redactor: deps.redactor,
+    pythonModuleChecks: state.pythonModuleChecks,
+    signal: io.signal,
+    // Start retries and restarts are worth telling the user about, not just the log.
+    resilience: {
+      onWarning: (message) => {
+        deps.logger.warn(message);
+        emitEvent(deps.onEvent, { type: 'warning', taskIndex: task.index, message });
+      },
+    },
+  });
+  return {
+    personas: buildPersonas(personalities, task.toolboxes, toolboxes.started, task.blockedTools),
+    close: () => toolboxes.close(),
+  };
+}
+
+/**
+ * A fan-out whose branches run in other processes (a queue's workers): no toolbox starts
+ * here; item events follow the branches as they report, and the results fold in as if they
+ * had run here (the result stack in ordinal order, failed branches' results included).
+ */
+async function runRemoteFanOut(
+  task: TaskDefinition,
+  state: RunState,
+  deps: RunDependencies,
+  io: { signal: AbortSignal; branches: readonly Branch[]; repeat: boolean },
+  fanOut: FanOut,
+  dispatch: NonNullable<BranchExecutor['dispatch']>,
+): Promise<PromptTaskOutcome> {
+  const modelCount = task.models?.length ?? 1;
+  const labelOf = (ordinal: number) => {
+    const branch = io.branches[ordinal];
+    return modelCount > 1 && branch ? { label: branch.modelName } : {};
+  };
+  let usage: Usage = ZERO_USAGE;
+  const ends = await dispatch({
+    fanOut,
+    task,
+    globals: state.globals,
+    outputs: state.outputs,
+    headless: deps.headless || task.headless,
+    signal: io.signal,
+    onBranchStart: (ordinal) =>
+      emitEvent(deps.onEvent, {
+        type: 'item-start',
+        taskIndex: task.index,
+        itemIndex: ordinal,
+        ...labelOf(ordinal),
+      }),
+    onBranchEnd: (ordinal, end) => {
+      usage = addUsage(usage, end.usage);
+      emitEvent(deps.onEvent, {
+        type: 'item-end',
+        taskIndex: task.index,
+        itemIndex: ordinal,
+        status: end.status,
+        ...(end.status === 'failed' && { error: errorMessage(end.error) }),
+      });
+    },
+  });
+  for (const end of ends) state.toolResultStack.push(...end.toolResults);
+  io.signal.throwIfAborted();
+  const settled = ends.map((end): BranchSettlement<TaskResult> =>
+    end.status === 'succeeded' && end.result
+      ? { status: 'fulfilled', value: end.result }
+      : { status: 'rejected', reason: end.error ?? new Error('the branch failed') },
+  );
+  return summariseFanOut(task, io, settled, usage, false);
+}
+
+/** The outcome of a fan-out from its settled branches (ordinal order), wherever they ran. */
+function summariseFanOut(
+  task: TaskDefinition,
+  io: { readonly branches: readonly Branch[]; readonly repeat: boolean },
+  settled: readonly BranchSettlement<TaskResult>[],
+  usage: Usage,
+  leaveOpen: boolean,
+): PromptTaskOutcome {
+  const values = settled.map((entry) => (entry.status === 'fulfilled' ? entry.value : undefined));
+  const firstError = settled.find(
+    (entry): entry is PromiseRejectedResult => entry.status === 'rejected',
+  );
+  const firstFailure =
+    firstError &&
+    (firstError.reason instanceof Error ? firstError.reason : new Error(String(firstError.reason)));
+  const deferred = deferredBranches(io.branches, settled, leaveOpen);
+  if (deferred) {
     return {
-      succeeded,
+      succeeded: deferred.failed.length === 0,
       itemCounts: {
         total: io.branches.length,
-        succeeded: succeededCount,
-        failed: io.branches.length - succeededCount,
+        succeeded: deferred.succeeded.length,
+        failed: deferred.failed.length,
       },
-      ...(result && { result }),
-      ...(!succeeded && firstFailure && { error: firstFailure }),
+      ...(firstFailure && { error: firstFailure }),
       usage,
+      deferred,
     };
-  } finally {
-    await toolboxes.close();
   }
+  const succeededCount = values.filter((value) => value !== undefined).length;
+  const succeeded =
+    task.completion === 'all'
+      ? firstError === undefined
+      : succeededCount > 0 || io.branches.length === 0;
+  const fanOut = io.repeat || (task.models?.length ?? 1) > 1;
+  const result: TaskResult | undefined = fanOut ? aggregate(values) : values[0];
+  return {
+    succeeded,
+    itemCounts: {
+      total: io.branches.length,
+      succeeded: succeededCount,
+      failed: io.branches.length - succeededCount,
+    },
+    ...(result && { result }),
+    ...(!succeeded && firstFailure && { error: firstFailure }),
+    usage,
+  };
 }
 
 /** Fan-out result: the list of branch values in branch order (failed branches are null). */

@@ -3,11 +3,12 @@ import type { BranchRestore, FinishedTask, RunRecorder } from '../engine/run-rec
 import type { TaskResult } from '../engine/run-types.js';
 import { isTaskflowError } from '../errors.js';
 import { addUsage, ZERO_USAGE } from '../model/types.js';
-import type { RecordedError } from './journal-records.js';
-import type { ManifestTask } from './manifest.js';
+import type { JournalRecordInput, RecordedError } from './journal-records.js';
+import type { Manifest, ManifestTask } from './manifest.js';
 import type { ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
 import { itemToolResults, taskToolResults } from './item-tool-results.js';
+import type { JournalWriter } from './journal.js';
 import type { Session } from './session.js';
 import { preview, tailLines } from '../text-preview.js';
 
@@ -36,6 +37,18 @@ function recordedError(error: Error | undefined): RecordedError | undefined {
 }
 
 /**
+ * What the recorder needs of a session: its journal, what the journal held when opened, its
+ * result files and its manifest. A `Session` (this process owns the session folder) or a
+ * queue worker's view of one branch (records travel to the coordinator, which owns it).
+ */
+export interface RecorderSession {
+  readonly journal: Pick<JournalWriter, 'append' | 'durable'>;
+  readonly replay: ReplayState;
+  readTaskResult: Session['readTaskResult'];
+  updateManifest(mutator: (draft: Manifest) => Manifest | void): void;
+}
+
+/**
  * The engine's RunRecorder backed by a session: journal records at every boundary
  * (fsync at turn, item and task ends), manifest updates per task, and replay of the
  * journal the session held when opened.
@@ -48,7 +61,7 @@ export class SessionRecorder implements RunRecorder {
   private readonly continuing = new Set<string>();
 
   constructor(
-    private readonly session: Session,
+    private readonly session: RecorderSession,
     private readonly options: SessionRecorderOptions,
   ) {
     this.replay = session.replay;
@@ -294,6 +307,27 @@ export class SessionRecorder implements RunRecorder {
       this.turnsThisRun.delete(taskIndex);
       task.items = outcome.itemCounts;
     });
+  }
+
+  /**
+   * Copies a record a queue worker wrote for one of this run's branches (redacted again
+   * with this process's secrets), counting its turns and retries as if they ran here.
+   */
+  appendCopied(record: JournalRecordInput & { readonly at: string }): void {
+    const { at, ...input } = record;
+    this.session.journal.append(this.options.redact(input), {
+      sync: true,
+      at,
+    });
+    if (input.type === 'turn-commit') {
+      this.turnsThisRun.set(input.task, (this.turnsThisRun.get(input.task) ?? 0) + 1);
+    } else if (input.type === 'request-attempts' && input.task !== undefined) {
+      const errorClass = input.errorClass ?? 'unknown';
+      this.updateTask(input.task, undefined, (task) => {
+        task.requests += 1;
+        task.retries[errorClass] = (task.retries[errorClass] ?? 0) + 1;
+      });
+    }
   }
 
   previousAttempts(requestKey: string): number {

@@ -10,6 +10,7 @@ import { checkModelTargets, modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { checkResumeEdits, syncTaskEntries } from '../resume-edits.js';
 import { executeRun } from '../execute-run.js';
+import { openQueueOption } from '../queue-option.js';
 import { EXIT } from '../exit-codes.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { parseShardSpec, type ShardSpec } from '../../engine/shard-executor.js';
@@ -32,6 +33,8 @@ export interface ResumeOptions {
   readonly shard?: string;
   /** `--until-fanout`: stop at the next fan-out with its branch list recorded (planned). */
   readonly untilFanout?: boolean;
+  /** `--queue <redis-url>`: fan-out branches run on `taskflow worker`s (else TASKFLOW_QUEUE). */
+  readonly queue?: string;
 }
 
 function optional(value: string | undefined): string[] {
@@ -180,8 +183,10 @@ export async function resumeCommand(
         );
       });
     }
+    const queue = await openQueueOption(context, options.queue, options);
     handedOver = true;
     return await executeRun(runContext, {
+      ...(queue && { queue }),
       session,
       loaded,
       reference: manifest.taskflow.reference,

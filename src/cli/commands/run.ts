@@ -8,6 +8,7 @@ import { checkModelTargets, modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { sessionFingerprint } from '../session-fingerprint.js';
 import { executeRun } from '../execute-run.js';
+import { openQueueOption } from '../queue-option.js';
 import { applyGlobalOverrides, parseGlobalFlags } from '../parse-globals.js';
 import { packageVersion, searchPaths, type RuntimeContext } from '../runtime-context.js';
 import { sessionRoot } from '../session-root.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   readonly strict?: boolean;
   /** `--until-fanout`: stop at the first fan-out with its branch list recorded (planned). */
   readonly untilFanout?: boolean;
+  /** `--queue <redis-url>`: fan-out branches run on `taskflow worker`s (else TASKFLOW_QUEUE). */
+  readonly queue?: string;
   /** Words after `-t X` that seclab would take as a prompt it never uses (warned about). */
   readonly ignoredWords?: readonly string[];
 }
@@ -49,19 +52,26 @@ export async function runCommand(
   checkModelTargets(loaded, modelEnvironment(context.environment, flags.replay));
   const globals = applyGlobalOverrides(loaded.taskflow.globals, overrides);
   const modelConfig = options.modelConfig ?? loaded.taskflow.modelConfig;
-  const session = new SessionStore(sessionRoot(context, options.sessionDir)).create({
-    taskflow: { reference, path: loaded.taskflow.filePath },
-    globals,
-    ...(modelConfig !== undefined && { modelConfig }),
-    fingerprint: sessionFingerprint(loaded, loader),
-    runner: { version: packageVersion(context.bundleRoot) },
-    taskNames: loaded.tasks.map((task) => task.name),
-    // Resume runs where the run ran, with the same search roots.
-    workingDirectory: context.workingDirectory,
-    searchPaths: searchPaths(options.path, context.environment).map((entry) =>
-      path.resolve(context.workingDirectory, entry),
-    ),
-  });
+  const queue = await openQueueOption(context, options.queue, options);
+  let session;
+  try {
+    session = new SessionStore(sessionRoot(context, options.sessionDir)).create({
+      taskflow: { reference, path: loaded.taskflow.filePath },
+      globals,
+      ...(modelConfig !== undefined && { modelConfig }),
+      fingerprint: sessionFingerprint(loaded, loader),
+      runner: { version: packageVersion(context.bundleRoot) },
+      taskNames: loaded.tasks.map((task) => task.name),
+      // Resume runs where the run ran, with the same search roots.
+      workingDirectory: context.workingDirectory,
+      searchPaths: searchPaths(options.path, context.environment).map((entry) =>
+        path.resolve(context.workingDirectory, entry),
+      ),
+    });
+  } catch (error) {
+    await queue?.close();
+    throw error;
+  }
   return executeRun(context, {
     session,
     loaded,
@@ -70,6 +80,7 @@ export async function runCommand(
     resumed: false,
     headless: options.headless ?? false,
     ...(options.untilFanout && { distribution: { kind: 'plan' } }),
+    ...(queue && { queue }),
     ...flags,
     warnings: [
       ...optional(ignoredWordsWarning('-t', options.ignoredWords ?? [])),
