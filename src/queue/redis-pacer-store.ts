@@ -12,6 +12,7 @@
  * turn the write into an unconditional one (ioredis resends queued commands on a new
  * connection, where an earlier WATCH no longer holds).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TaskflowError } from '../errors.js';
 import {
@@ -51,7 +52,29 @@ return 1`;
 /** How often a request waiting for a slot another process holds asks again. */
 export const PACER_RECHECK_MS = 25;
 
+/**
+ * A process's claim on the requests it has out: a process that stops renewing it (killed,
+ * frozen, cut off) loses them after this long, and their slots go back to the others.
+ */
+export const PACER_LEASE_MS = 10_000;
+
+/** setInterval's longest period. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The requests one process has out, and until when its claim on them holds. */
+interface Holder {
+  until: number;
+  seqs: number[];
+}
+
+/** What a key holds in Redis: the budget, and who has its requests out. */
+type StoredBudget = BudgetState & { holders?: Record<string, Holder> };
+
 export interface RedisPacerStoreOptions {
+  /** Default `PACER_LEASE_MS`. */
+  readonly leaseMs?: number;
+  /** The clock of renewals (default `Date.now`; the pacer's clock in production). */
+  readonly now?: () => number;
   /** Default `PACER_STATE_TTL_MS`, refreshed on every write. */
   readonly ttlMs?: number;
   /** Default `PACER_MAX_ATTEMPTS`. */
@@ -94,6 +117,13 @@ export class RedisPacerStore implements PacerStore {
   readonly recheckMs = PACER_RECHECK_MS;
   readonly #client: Redis;
   readonly #ttlMs: number;
+  readonly #leaseMs: number;
+  readonly #now: () => number;
+  /** This store's name among the holders (one per process, in practice). */
+  readonly #holder = randomUUID();
+  /** Keys this store has requests out on: renewed while any are. */
+  readonly #holding = new Map<string, number>();
+  #renewal: NodeJS.Timeout | undefined;
   readonly #maxAttempts: number;
   /** The last call queued per key: the next one starts when it ends. */
   readonly #tails = new Map<string, Promise<unknown>>();
@@ -101,6 +131,8 @@ export class RedisPacerStore implements PacerStore {
   constructor(client: Redis, options: RedisPacerStoreOptions = {}) {
     this.#client = client;
     this.#ttlMs = options.ttlMs ?? PACER_STATE_TTL_MS;
+    this.#leaseMs = options.leaseMs ?? PACER_LEASE_MS;
+    this.#now = options.now ?? Date.now;
     this.#maxAttempts = options.maxAttempts ?? PACER_MAX_ATTEMPTS;
   }
 
@@ -110,7 +142,11 @@ export class RedisPacerStore implements PacerStore {
     declared: DeclaredRateLimits,
     nowMs: number,
   ): Promise<TakeResult> {
-    return this.#update(key, (state) => takeBudget(state, demand, declared, nowMs));
+    return this.#update(key, nowMs, (state) => {
+      const result = takeBudget(state, demand, declared, nowMs);
+      if (result.granted) this.#own(state, nowMs).seqs.push(result.ticket.seq);
+      return result;
+    });
   }
 
   observe(
@@ -120,17 +156,89 @@ export class RedisPacerStore implements PacerStore {
     sentAt: number,
     nowMs: number,
   ): Promise<void> {
-    return this.#update(key, (state) => observeBudget(state, ticket, reading, sentAt, nowMs));
+    return this.#update(key, nowMs, (state) =>
+      observeBudget(state, ticket, reading, sentAt, nowMs),
+    );
   }
 
   settle(key: string, ticket: PacerTicket, settlement: Settlement, nowMs: number): Promise<void> {
-    return this.#update(key, (state) => settleBudget(state, ticket, settlement, nowMs));
+    return this.#update(key, nowMs, (state) => {
+      // Whoever holds the ticket (normally this store) gives it up; a ticket reaped as a
+      // silent holder's is already off the count, and its late settle changes nothing.
+      const holder = Object.values(state.holders ?? {}).find((entry) =>
+        entry.seqs.includes(ticket.seq),
+      );
+      if (!holder) return;
+      holder.seqs.splice(holder.seqs.indexOf(ticket.seq), 1);
+      settleBudget(state, ticket, settlement, nowMs);
+    });
+  }
+
+  /**
+   * Renews this store's claim on the requests it has out (a timer does it every third of
+   * the lease while any are out; tests call it with their clock).
+   */
+  async renew(nowMs: number = this.#now()): Promise<void> {
+    await Promise.all(
+      [...this.#holding.keys()].map((key) => this.#update(key, nowMs, () => undefined)),
+    );
+  }
+
+  /** Stops renewing (the requests still out are given up after the lease). */
+  close(): void {
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+  }
+
+  /** This store's holder entry in `state`, its claim extended to `nowMs` + the lease. */
+  #own(state: StoredBudget, nowMs: number): Holder {
+    state.holders ??= {};
+    const own = (state.holders[this.#holder] ??= { until: 0, seqs: [] });
+    own.until = nowMs + this.#leaseMs;
+    return own;
+  }
+
+  /** Takes back the requests of holders whose claim ran out (their process is gone). */
+  #reap(state: StoredBudget, nowMs: number): void {
+    for (const [name, holder] of Object.entries(state.holders ?? {})) {
+      if (name === this.#holder || holder.until >= nowMs) continue;
+      const gone = new Set(holder.seqs);
+      state.inFlight = Math.max(0, state.inFlight - gone.size);
+      state.unanswered = state.unanswered.filter((ticket) => !gone.has(ticket.seq));
+      delete state.holders?.[name];
+    }
+  }
+
+  /** Keeps `key` renewed while this store has requests out on it. */
+  #track(key: string, state: StoredBudget): void {
+    const out = state.holders?.[this.#holder]?.seqs.length ?? 0;
+    if (out > 0) this.#holding.set(key, out);
+    else this.#holding.delete(key);
+    if (this.#holding.size > 0 && this.#renewal === undefined) {
+      this.#renewal = setInterval(
+        () => void this.renew().catch(() => undefined),
+        Math.min(this.#leaseMs / 3, MAX_TIMER_MS),
+      );
+      this.#renewal.unref();
+    } else if (this.#holding.size === 0) this.close();
   }
 
   /** Runs `apply` on `key`'s state atomically, after this store's earlier calls on `key`. */
-  #update<T>(key: string, apply: (state: BudgetState) => T): Promise<T> {
+  #update<T>(key: string, nowMs: number, apply: (state: StoredBudget) => T): Promise<T> {
     const previous = this.#tails.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.#compareAndSet(key, apply));
+    const run = previous.then(() =>
+      this.#compareAndSet(key, (state) => {
+        this.#reap(state, nowMs);
+        if (state.holders?.[this.#holder]) this.#own(state, nowMs);
+        const result = apply(state);
+        for (const [name, holder] of Object.entries(state.holders ?? {})) {
+          if (holder.seqs.length === 0) delete state.holders?.[name];
+        }
+        if (state.holders && Object.keys(state.holders).length === 0) delete state.holders;
+        this.#track(key, state);
+        return result;
+      }),
+    );
     // The queue goes on after a failed call; the caller gets its rejection from `run`.
     const tail = run.catch(() => undefined);
     this.#tails.set(key, tail);
@@ -140,11 +248,11 @@ export class RedisPacerStore implements PacerStore {
     return run;
   }
 
-  async #compareAndSet<T>(key: string, apply: (state: BudgetState) => T): Promise<T> {
+  async #compareAndSet<T>(key: string, apply: (state: StoredBudget) => T): Promise<T> {
     const redisKey = PACER_KEY_PREFIX + key;
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
       const raw = await this.#client.get(redisKey);
-      const state = raw === null ? createBudgetState() : decodeState(raw, key);
+      const state: StoredBudget = raw === null ? createBudgetState() : decodeState(raw, key);
       const result = apply(state);
       const next = JSON.stringify(state);
       // Nothing changed: the read was the atomic step.
