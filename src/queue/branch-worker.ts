@@ -86,7 +86,9 @@ export class BranchWorker {
       stalledInterval: options.lockMs,
       // A stall is a dead or frozen worker, never the job's fault: it is always taken over.
       maxStalledCount: Number.MAX_SAFE_INTEGER,
-      removeOnComplete: { count: 0 },
+      // Kept until the coordinator has the branch's end (then it removes the job): while a
+      // finished job holds its id, enqueueing the branch again is a no-op.
+      removeOnComplete: { age: QUEUE_STATE_TTL_SECONDS },
       removeOnFail: { count: 1000 },
       autorun: false,
     });

@@ -292,8 +292,18 @@ class FanOutDispatch {
     this.#request.onBranchEnd(ordinal, end);
   }
 
-  /** Every branch ended and is journaled: the queue forgets the task's state. */
+  /** Every branch ended and is journaled: the queue forgets the task's jobs and state. */
   async #cleanUp(ordinals: number[]): Promise<void> {
+    const { queue } = this.#options;
+    for (let start = 0; start < ordinals.length; start += 100) {
+      await Promise.all(
+        ordinals
+          .slice(start, start + 100)
+          .map((ordinal) =>
+            queue.remove(branchJobId(this.#sessionId, this.#taskIndex, ordinal)).catch(() => 0),
+          ),
+      );
+    }
     const keys = ordinals.map((ordinal) =>
       branchRecordsKey(this.#sessionId, this.#taskIndex, ordinal),
     );

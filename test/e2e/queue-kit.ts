@@ -96,3 +96,28 @@ export async function killWorkers(workers: readonly RunningCli[]): Promise<void>
       .map((worker) => crash(worker)),
   );
 }
+
+/**
+ * The result of a CLI already started, bounded: on a hang it is killed and the error
+ * carries its output and the workers' (what each process was doing).
+ */
+export async function finish(
+  running: RunningCli,
+  workers: readonly RunningCli[],
+  timeoutMs = 90_000,
+): Promise<Awaited<RunningCli['done']>> {
+  const timer = setTimeout(() => running.child.kill('SIGKILL'), timeoutMs);
+  try {
+    const result = await running.done;
+    if (result.signal !== 'SIGKILL') return result;
+    const outputs = workers.map(
+      (worker, index) =>
+        `--- worker ${index + 1}\n${worker.stdoutSoFar()}\n${worker.stderrSoFar()}`,
+    );
+    throw new Error(
+      `the coordinator hung\n${result.stdout}\n${result.stderr}\n${outputs.join('\n')}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
