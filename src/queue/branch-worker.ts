@@ -25,7 +25,14 @@ import {
   sessionStreamKey,
 } from './queue-keys.js';
 import { RemoteBranchSession } from './remote-branch-session.js';
+import { settledWithin } from './within.js';
 import { WorkerTask } from './worker-task.js';
+
+/** How long stopping waits for running branches to hand their jobs back. */
+const CLOSE_MS = 15_000;
+
+/** The same queue error is said again only after this long. */
+const REPEAT_ERROR_MS = 30_000;
 
 /** How long a task's toolboxes stay up after this worker's last branch of it. */
 const TASK_IDLE_MS = 10_000;
@@ -92,14 +99,24 @@ export class BranchWorker {
       removeOnFail: { count: 1000 },
       autorun: false,
     });
-    this.#worker.on('error', (error) => options.say(`queue error: ${errorMessage(error)}`));
+    // Redis away: BullMQ reconnects and says so on every attempt; say it once in a while.
+    let said = { message: '', at: 0 };
+    this.#worker.on('error', (error) => {
+      const message = `queue error: ${errorMessage(error)}`;
+      if (message === said.message && Date.now() - said.at < REPEAT_ERROR_MS) return;
+      said = { message, at: Date.now() };
+      options.say(message);
+    });
     void this.#worker.run();
     await this.#worker.waitUntilReady();
   }
 
   /** Stops taking jobs, lets running branches hand theirs back, closes the toolboxes. */
   async close(): Promise<void> {
-    await this.#worker?.close();
+    const worker = this.#worker;
+    // Running branches were aborted and hand their jobs back; with Redis gone that cannot
+    // finish, so the wait is bounded (the jobs are then taken over after their lock).
+    if (worker && !(await settledWithin(worker.close(), CLOSE_MS))) await worker.close(true);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
     const tasks = [...this.#tasks.values()];
@@ -221,7 +238,7 @@ export class BranchWorker {
     const differ = differingFiles(context.files, flow.files);
     if (differ.length > 0) {
       throw new TaskflowError(
-        'session-changed',
+        'config',
         `its files differ from the session's: ${differ.slice(0, 5).join(', ')}${differ.length > 5 ? `, and ${differ.length - 5} more` : ''}`,
       );
     }

@@ -3,10 +3,14 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { errorMessage, TaskflowError } from '../errors.js';
 import { BRANCH_QUEUE } from './queue-keys.js';
 import { RedisPacerStore } from './redis-pacer-store.js';
+import { settledWithin } from './within.js';
 import type { RedisConnectionOptions, RedisUrl } from './redis-url.js';
 
 /** How long a first connection may take before the queue counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** How long closing may wait for Redis to acknowledge. */
+const CLOSE_MS = 2_000;
 
 /** A process's connections to the queue: commands, blocking reads, the BullMQ queue. */
 export interface QueueConnection {
@@ -46,7 +50,9 @@ export function redisOptions(url: RedisConnectionOptions): RedisOptions {
 export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
   const { Redis } = await import('ioredis');
   const open = async (): Promise<Redis> => {
-    const client = new Redis({ ...redisOptions(url), lazyConnect: true });
+    // No command of these clients waits long in Redis (XREAD blocks 1 s): a reply that
+    // takes longer means Redis is gone, and the caller decides what that means.
+    const client = new Redis({ ...redisOptions(url), lazyConnect: true, commandTimeout: 5_000 });
     // Errors surface through the commands; unhandled 'error' events would crash the process.
     client.on('error', () => undefined);
     try {
@@ -71,11 +77,12 @@ export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
     throw error;
   }
   let queue: Promise<Queue> | undefined;
+  const pacerStore = new RedisPacerStore(redis);
   return {
     url,
     redis,
     reader,
-    pacerStore: new RedisPacerStore(redis),
+    pacerStore,
     queue() {
       queue ??= import('bullmq').then(({ Queue }) => {
         const made = new Queue(BRANCH_QUEUE, {
@@ -87,10 +94,14 @@ export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
       return queue;
     },
     async close() {
+      // Bounded: with Redis gone, a polite close would wait for it forever.
       const made = await queue?.catch(() => undefined);
-      await made?.close().catch(() => undefined);
+      if (made && !(await settledWithin(made.close(), CLOSE_MS))) {
+        await settledWithin(made.disconnect(), CLOSE_MS);
+      }
+      pacerStore.close();
       reader.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
+      if (!(await settledWithin(redis.quit(), CLOSE_MS))) redis.disconnect();
     },
   };
 }

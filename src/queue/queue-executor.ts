@@ -20,6 +20,7 @@ import {
   type QueuedRecord,
 } from './branch-records.js';
 import type { FanOutContext } from './fan-out-context.js';
+import { settledWithin } from './within.js';
 import {
   branchJobId,
   branchRecordsKey,
@@ -45,6 +46,9 @@ export interface QueueExecutorOptions {
   /** Redis unreachable this long mid-run: the run stops, resumable (exit 75). */
   readonly lostAfterMs: number;
 }
+
+/** How long taking back unstarted jobs may take when the run stops. */
+const WITHDRAW_MS = 3_000;
 
 /** Error codes a worker may report as stopping the run (anything else stops it as `stopped`). */
 const STOP_CODES = new Set<ErrorCode>(['config', 'auth', 'quota', 'stopped']);
@@ -140,7 +144,8 @@ class FanOutDispatch {
       await this.#cleanUp(ordinals);
     } catch (error) {
       // Jobs not started yet are taken back; running ones finish and are caught up on resume.
-      await this.#withdraw(ordinals).catch(() => undefined);
+      // (Bounded: with Redis gone, BullMQ's client would wait for it forever.)
+      await settledWithin(this.#withdraw(ordinals), WITHDRAW_MS);
       if (error instanceof TaskflowError) throw error;
       if (this.#request.signal.aborted) throw new TaskflowError('cancelled', 'interrupted');
       throw this.#lost(error);
@@ -148,9 +153,14 @@ class FanOutDispatch {
   }
 
   #lost(error: unknown): TaskflowError {
+    // ioredis says it gave up retrying; what the user needs is that the connection is down.
+    const cause =
+      error instanceof Error && error.name === 'MaxRetriesPerRequestError'
+        ? 'the connection is down'
+        : errorMessage(error);
     return new TaskflowError(
       'stopped',
-      `lost the queue at ${this.#options.display}: ${errorMessage(error)}`,
+      `lost the queue at ${this.#options.display}: ${cause}; the run stopped and can be resumed`,
       { cause: error, taskIndex: this.#taskIndex },
     );
   }
@@ -233,7 +243,7 @@ class FanOutDispatch {
     const ordinal = Number(match[2]);
     if (!this.#records.has(ordinal) || this.#ends.has(ordinal)) return;
     if (fields.kind === 'refused') {
-      throw new TaskflowError('session-changed', fields.message ?? 'a worker refused a branch', {
+      throw new TaskflowError('config', fields.message ?? 'a worker refused a branch', {
         taskIndex: this.#taskIndex,
       });
     }

@@ -32,7 +32,7 @@ export class WorkerTask {
     const task = loaded.tasks[context.taskIndex];
     if (!task || task.name !== context.taskName) {
       throw new TaskflowError(
-        'session-changed',
+        'config',
         `the taskflow here has no task ${context.taskIndex + 1} "${context.taskName}"`,
       );
     }
