@@ -57,6 +57,11 @@ const VARIABLES: readonly VariableHelp[] = [
     notFor: ['ask'],
   },
   {
+    names: 'TASKFLOW_QUEUE',
+    meaning: 'redis://host:port[/db]: fan-outs run on `taskflow worker`s (as --queue)',
+    notFor: ['ask'],
+  },
+  {
     names: 'TASKFLOW_ENV_DENYLIST',
     meaning: 'comma-separated variables never passed to MCP servers or shell tasks',
   },
