@@ -1,16 +1,21 @@
 import type { LoadedTaskflow } from '../definitions/load-taskflow.js';
 import type { TaskDefinition } from '../definitions/types.js';
-import { TaskflowError } from '../errors.js';
-import { runBranch, templateContext, type PromptTaskContext } from '../engine/run-branch.js';
-import { startTaskAgents, type TaskAgents } from '../engine/run-prompt-task.js';
-import { rendererFor } from '../engine/run-task.js';
-import { branchLimit } from '../engine/run-prompt-task.js';
-import type { Branch, RunDependencies, RunState } from '../engine/run-types.js';
-import { buildTaskEnvironment } from '../engine/task-environment.js';
-import { createRequestCounters } from '../resilience/request-policy.js';
-import type { RunRecorder } from '../engine/run-recorder.js';
-import type { BranchOutcome } from '../engine/run-branch.js';
 import type { ResultSource } from '../engine/expand-items.js';
+import {
+  runBranch,
+  templateContext,
+  type BranchOutcome,
+  type PromptTaskContext,
+} from '../engine/run-branch.js';
+import { branchLimit, startTaskAgents, type TaskAgents } from '../engine/run-prompt-task.js';
+import type { RunRecorder } from '../engine/run-recorder.js';
+import { rendererFor } from '../engine/run-task.js';
+import type { Branch, RunDependencies, RunState } from '../engine/run-types.js';
+import { buildTaskEnvironment, type EnvironmentMap } from '../engine/task-environment.js';
+import { TaskflowError } from '../errors.js';
+import { ZERO_USAGE } from '../model/types.js';
+import { createRequestCounters } from '../resilience/request-policy.js';
+import type { TemplateRenderer } from '../templates/template-renderer.js';
 import type { FanOutContext } from './fan-out-context.js';
 
 /**
@@ -22,7 +27,8 @@ export class WorkerTask {
   readonly task: TaskDefinition;
   readonly #deps: RunDependencies;
   readonly #state: RunState;
-  readonly #renderer: ReturnType<typeof rendererFor>;
+  readonly #taskEnvironment: EnvironmentMap;
+  readonly #renderer: TemplateRenderer;
   readonly #counters = createRequestCounters();
   readonly #repairs = { used: 0 };
   #agents: Promise<TaskAgents> | undefined;
@@ -43,20 +49,17 @@ export class WorkerTask {
       outputs: { ...context.outputs },
       toolResultStack: [],
       pythonModuleChecks: new Map(),
-      usage: { inputTokens: 0, outputTokens: 0 },
+      usage: ZERO_USAGE,
     };
     const parent = rendererFor(deps.environment, deps);
-    const taskEnvironment = buildTaskEnvironment(
+    this.#taskEnvironment = buildTaskEnvironment(
       deps.environment,
       task.env,
       parent,
       templateContext(task, this.#state),
     );
-    this.#renderer = rendererFor(taskEnvironment, deps);
-    this.#taskEnvironment = taskEnvironment;
+    this.#renderer = rendererFor(this.#taskEnvironment, deps);
   }
-
-  readonly #taskEnvironment: ReturnType<typeof buildTaskEnvironment>;
 
   /** Branches of this task running here now. */
   get active(): number {
