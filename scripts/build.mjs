@@ -22,10 +22,20 @@ const MCP_SERVERS = ['echo', 'logbook', 'memcache'];
 
 /**
  * Loaded from node_modules at run time, never bundled: taskflow reaches into nunjucks'
- * internals with require, and one copy must serve both; bullmq reads its Lua scripts from
- * its own folder, and it and ioredis load only for `--queue` and `worker`.
+ * internals with require, and one copy must serve both. The rest are optional back ends of
+ * bundled libraries that taskflow never uses (bullmq's Postgres, Valkey GLIDE and
+ * node-redis clients, its OpenTelemetry hook; msgpackr's native extractor, whose install
+ * script npm would warn about): their `require` fails and the library goes on without.
  */
-const EXTERNAL = ['nunjucks', 'nunjucks/*', 'bullmq', 'ioredis'];
+const EXTERNAL = [
+  'nunjucks',
+  'nunjucks/*',
+  'pg',
+  'redis',
+  '@valkey/valkey-glide',
+  'bullmq-otel',
+  'msgpackr-extract',
+];
 
 // Bundled CommonJS code calls require(); ESM output has none, so each file makes one.
 const REQUIRE_BANNER =

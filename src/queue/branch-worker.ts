@@ -11,6 +11,7 @@ import { errorMessage, isTaskflowError, TaskflowError } from '../errors.js';
 import { SessionRecorder } from '../sessions/session-recorder.js';
 import { parseBranchJob, type BranchJobData, type BranchNotice } from './branch-job.js';
 import { parseQueuedRecord } from './branch-records.js';
+import { loadBullmq } from './load-libraries.js';
 import {
   differingFiles,
   parseFanOutContext,
@@ -84,7 +85,7 @@ export class BranchWorker {
 
   /** Starts taking jobs; resolves once connected. */
   async start(): Promise<void> {
-    const { Worker } = await import('bullmq');
+    const { Worker } = await loadBullmq();
     const options = this.#options;
     this.#worker = new Worker(BRANCH_QUEUE, (job, token) => this.#process(job, token), {
       connection: { ...options.connection, maxRetriesPerRequest: null },
@@ -136,7 +137,7 @@ export class BranchWorker {
       const message = `worker ${os.hostname()} refuses ${where}: ${errorMessage(error)}`;
       this.#options.say(message);
       await this.#notify(data, { kind: 'refused', message });
-      const { UnrecoverableError } = await import('bullmq');
+      const { UnrecoverableError } = await loadBullmq();
       throw new UnrecoverableError(message);
     }
     const key = `${sessionId}.${taskIndex}`;
@@ -168,7 +169,7 @@ export class BranchWorker {
       if (remote.failure) throw remote.failure;
       if (this.#options.signal.aborted) {
         // Stopping: the branch goes back to the queue and continues from its last turn.
-        const { WaitingError } = await import('bullmq');
+        const { WaitingError } = await loadBullmq();
         await job.moveToWait(token);
         this.#options.say(`${where}: handed back`);
         throw new WaitingError();

@@ -1,6 +1,7 @@
 import type { ConnectionOptions, Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { errorMessage, TaskflowError } from '../errors.js';
+import { loadBullmq, loadRedis } from './load-libraries.js';
 import { BRANCH_QUEUE } from './queue-keys.js';
 import { RedisPacerStore } from './redis-pacer-store.js';
 import { settledWithin } from './within.js';
@@ -48,7 +49,7 @@ export function redisOptions(url: RedisConnectionOptions): RedisOptions {
  * @throws TaskflowError 'config' (exit 78) naming the URL when Redis cannot be reached
  */
 export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
-  const { Redis } = await import('ioredis');
+  const Redis = await loadRedis();
   const open = async (): Promise<Redis> => {
     // No command of these clients waits long in Redis (XREAD blocks 1 s): a reply that
     // takes longer means Redis is gone, and the caller decides what that means.
@@ -84,7 +85,7 @@ export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
     reader,
     pacerStore,
     queue() {
-      queue ??= import('bullmq').then(({ Queue }) => {
+      queue ??= loadBullmq().then(({ Queue }) => {
         const made = new Queue(BRANCH_QUEUE, {
           connection: { ...redisOptions(url), maxRetriesPerRequest: null } as ConnectionOptions,
         });
