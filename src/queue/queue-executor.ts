@@ -136,10 +136,8 @@ class FanOutDispatch {
           await delay(250, this.#request.signal);
           continue;
         }
-        for (const [id, fields] of entries) {
-          cursor = id;
-          await this.#onDoorbell(fieldsOf(fields));
-        }
+        cursor = entries.at(-1)?.[0] ?? cursor;
+        await this.#onDoorbells(entries.map(([, fields]) => fieldsOf(fields)));
       }
       await this.#cleanUp(ordinals);
     } catch (error) {
@@ -237,32 +235,59 @@ class FanOutDispatch {
     }
   }
 
-  async #onDoorbell(fields: Record<string, string>): Promise<void> {
-    const match = /^(\d+)\.(\d+)$/.exec(fields.branch ?? '');
-    if (!match || Number(match[1]) !== this.#taskIndex) return;
-    const ordinal = Number(match[2]);
-    if (!this.#records.has(ordinal) || this.#ends.has(ordinal)) return;
-    if (fields.kind === 'refused') {
-      throw new TaskflowError('config', fields.message ?? 'a worker refused a branch', {
-        taskIndex: this.#taskIndex,
-      });
+  /**
+   * A batch of doorbells: notices stop the run; branches with new records have them read
+   * in one round trip and journaled in one go (one fsync for the batch).
+   */
+  async #onDoorbells(batch: readonly Record<string, string>[]): Promise<void> {
+    const ordinals: number[] = [];
+    for (const fields of batch) {
+      const match = /^(\d+)\.(\d+)$/.exec(fields.branch ?? '');
+      if (!match || Number(match[1]) !== this.#taskIndex) continue;
+      const ordinal = Number(match[2]);
+      if (!this.#records.has(ordinal) || this.#ends.has(ordinal)) continue;
+      if (fields.kind === 'refused') {
+        throw new TaskflowError('config', fields.message ?? 'a worker refused a branch', {
+          taskIndex: this.#taskIndex,
+        });
+      }
+      if (fields.kind === 'stop') {
+        const code = fields.code as ErrorCode;
+        throw new TaskflowError(
+          STOP_CODES.has(code) ? code : 'stopped',
+          fields.message ?? 'a worker stopped the run',
+          { taskIndex: this.#taskIndex },
+        );
+      }
+      if (!ordinals.includes(ordinal)) ordinals.push(ordinal);
     }
-    if (fields.kind === 'stop') {
-      const code = fields.code as ErrorCode;
-      throw new TaskflowError(
-        STOP_CODES.has(code) ? code : 'stopped',
-        fields.message ?? 'a worker stopped the run',
-        { taskIndex: this.#taskIndex },
+    if (ordinals.length === 0) return;
+    const pipeline = this.#options.redis.pipeline();
+    for (const ordinal of ordinals) {
+      pipeline.lrange(
+        branchRecordsKey(this.#sessionId, this.#taskIndex, ordinal),
+        this.#records.get(ordinal)?.length ?? 0,
+        -1,
       );
     }
-    await this.#copyNew(ordinal);
+    const replies = (await pipeline.exec()) ?? [];
+    ordinals.forEach((ordinal, index) => {
+      const [error, texts] = replies[index] ?? [new Error('no reply')];
+      if (error) throw error;
+      this.#journal(ordinal, texts as string[]);
+    });
   }
 
   /** Copies the branch's records beyond those journaled here, in order. */
   async #copyNew(ordinal: number): Promise<void> {
     const records = this.#records.get(ordinal) ?? [];
     const key = branchRecordsKey(this.#sessionId, this.#taskIndex, ordinal);
-    const texts = await this.#options.redis.lrange(key, records.length, -1);
+    this.#journal(ordinal, await this.#options.redis.lrange(key, records.length, -1));
+  }
+
+  /** Journals the branch's records that follow those journaled here (read from Redis). */
+  #journal(ordinal: number, texts: readonly string[]): void {
+    const records = this.#records.get(ordinal) ?? [];
     for (const text of texts) {
       const record = parseQueuedRecord(text, this.#taskIndex, ordinal);
       this.#options.recorder.appendCopied(record);

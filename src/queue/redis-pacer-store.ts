@@ -45,9 +45,28 @@ export const PACER_MAX_ATTEMPTS = 100;
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
 if current == false then current = '' end
-if current ~= ARGV[1] then return 0 end
+if current ~= ARGV[1] then return {0, current} end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1`;
+return {1}`;
+
+/** The script's name on a client (sent once, then called by its SHA). */
+const CAS_COMMAND = 'taskflowPacerCompareAndSet';
+
+interface CasClient {
+  [CAS_COMMAND](
+    key: string,
+    expected: string,
+    next: string,
+    ttlMs: string,
+  ): Promise<[0 | 1, string?]>;
+}
+
+/** One queued call on a key: applied with the others queued meanwhile, in one write. */
+interface PendingUpdate {
+  readonly apply: (state: StoredBudget) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /** How often a request waiting for a slot another process holds asks again. */
 export const PACER_RECHECK_MS = 25;
@@ -125,8 +144,10 @@ export class RedisPacerStore implements PacerStore {
   readonly #holding = new Map<string, number>();
   #renewal: NodeJS.Timeout | undefined;
   readonly #maxAttempts: number;
-  /** The last call queued per key: the next one starts when it ends. */
-  readonly #tails = new Map<string, Promise<unknown>>();
+  /** Calls waiting per key for the write in progress to end (then written together). */
+  readonly #pending = new Map<string, PendingUpdate[]>();
+  /** Keys with a write in progress. */
+  readonly #writing = new Set<string>();
 
   constructor(client: Redis, options: RedisPacerStoreOptions = {}) {
     this.#client = client;
@@ -134,6 +155,9 @@ export class RedisPacerStore implements PacerStore {
     this.#leaseMs = options.leaseMs ?? PACER_LEASE_MS;
     this.#now = options.now ?? Date.now;
     this.#maxAttempts = options.maxAttempts ?? PACER_MAX_ATTEMPTS;
+    if (!(CAS_COMMAND in client)) {
+      client.defineCommand(CAS_COMMAND, { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    }
   }
 
   take(
@@ -223,49 +247,77 @@ export class RedisPacerStore implements PacerStore {
     } else if (this.#holding.size === 0) this.close();
   }
 
-  /** Runs `apply` on `key`'s state atomically, after this store's earlier calls on `key`. */
+  /**
+   * Runs `apply` on `key`'s state atomically. Calls made while a write of the key is in
+   * progress wait for it and are then applied together, in order, with one read and one
+   * write (a busy worker's take, observe and settle calls cost one round trip, not three).
+   */
   #update<T>(key: string, nowMs: number, apply: (state: StoredBudget) => T): Promise<T> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    const run = previous.then(() =>
-      this.#compareAndSet(key, (state) => {
-        this.#reap(state, nowMs);
-        if (state.holders?.[this.#holder]) this.#own(state, nowMs);
-        const result = apply(state);
-        for (const [name, holder] of Object.entries(state.holders ?? {})) {
-          if (holder.seqs.length === 0) delete state.holders?.[name];
-        }
-        if (state.holders && Object.keys(state.holders).length === 0) delete state.holders;
-        this.#track(key, state);
-        return result;
-      }),
-    );
-    // The queue goes on after a failed call; the caller gets its rejection from `run`.
-    const tail = run.catch(() => undefined);
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    return new Promise<T>((resolve, reject) => {
+      const pending = this.#pending.get(key) ?? [];
+      this.#pending.set(key, pending);
+      pending.push({
+        apply: (state) => {
+          this.#reap(state, nowMs);
+          if (state.holders?.[this.#holder]) this.#own(state, nowMs);
+          const result = apply(state);
+          for (const [name, holder] of Object.entries(state.holders ?? {})) {
+            if (holder.seqs.length === 0) delete state.holders?.[name];
+          }
+          if (state.holders && Object.keys(state.holders).length === 0) delete state.holders;
+          return result;
+        },
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      if (!this.#writing.has(key)) void this.#writeQueued(key);
     });
-    return run;
   }
 
-  async #compareAndSet<T>(key: string, apply: (state: StoredBudget) => T): Promise<T> {
+  async #writeQueued(key: string): Promise<void> {
+    this.#writing.add(key);
+    try {
+      for (;;) {
+        const batch = this.#pending.get(key);
+        if (!batch || batch.length === 0) break;
+        this.#pending.delete(key);
+        try {
+          const { results, state } = await this.#compareAndSet(key, (current) =>
+            batch.map((update) => update.apply(current)),
+          );
+          this.#track(key, state);
+          batch.forEach((update, index) => update.resolve(results[index]));
+        } catch (error) {
+          batch.forEach((update) => update.reject(error));
+        }
+      }
+    } finally {
+      this.#writing.delete(key);
+    }
+  }
+
+  async #compareAndSet<T>(
+    key: string,
+    apply: (state: StoredBudget) => T,
+  ): Promise<{ results: T; state: StoredBudget }> {
     const redisKey = PACER_KEY_PREFIX + key;
+    const client = this.#client as unknown as CasClient;
+    let raw = await this.#client.get(redisKey);
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
-      const raw = await this.#client.get(redisKey);
       const state: StoredBudget = raw === null ? createBudgetState() : decodeState(raw, key);
-      const result = apply(state);
+      const results = apply(state);
       const next = JSON.stringify(state);
       // Nothing changed: the read was the atomic step.
-      if (next === raw) return result;
-      const written = await this.#client.eval(
-        COMPARE_AND_SET,
-        1,
+      if (next === raw) return { results, state };
+      const [written, current] = await client[CAS_COMMAND](
         redisKey,
         raw ?? '',
         next,
         String(this.#ttlMs),
       );
-      if (written === 1) return result;
+      if (written === 1) return { results, state };
+      // Another process wrote first: start over from what it wrote (no second read).
+      raw = current === undefined || current === '' ? null : current;
     }
     throw new TaskflowError(
       'io',

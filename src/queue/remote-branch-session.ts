@@ -25,6 +25,21 @@ redis.call('XADD', KEYS[3], '*', 'branch', ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[4])
 return length`;
 
+/** The script's name on a client (sent once, then called by its SHA). */
+const APPEND_COMMAND = 'taskflowFencedAppend';
+
+interface AppendClient {
+  [APPEND_COMMAND](
+    lock: string,
+    list: string,
+    stream: string,
+    token: string,
+    record: string,
+    branch: string,
+    ttlSeconds: number,
+  ): Promise<number>;
+}
+
 export interface BranchJobLease {
   readonly sessionId: string;
   readonly taskIndex: number;
@@ -52,6 +67,9 @@ export class RemoteBranchSession implements RecorderSession {
     private readonly lease: BranchJobLease,
     existing: readonly QueuedRecord[],
   ) {
+    if (!(APPEND_COMMAND in redis)) {
+      redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 3, lua: FENCED_APPEND });
+    }
     this.replay = replayJournal(asJournalRecords(existing));
     this.#count = existing.length;
     this.journal = {
@@ -77,35 +95,32 @@ export class RemoteBranchSession implements RecorderSession {
   #append(input: JournalRecordInput, at?: string): JournalRecord {
     const stamped = { ...input, at: at ?? new Date().toISOString() };
     const { sessionId, taskIndex, ordinal } = this.lease;
-    const sent = this.redis
-      .eval(
-        FENCED_APPEND,
-        3,
-        jobLockKey(this.lease.jobId),
-        branchRecordsKey(sessionId, taskIndex, ordinal),
-        sessionStreamKey(sessionId),
-        this.lease.token,
-        JSON.stringify(stamped),
-        `${taskIndex}.${ordinal}`,
-        QUEUE_STATE_TTL_SECONDS,
-      )
-      .then(
-        (length) => {
-          if (length === -1) {
-            this.#failure ??= new TaskflowError(
-              'stopped',
-              `lost branch ${ordinal} of task ${taskIndex + 1} to another worker (its lock expired)`,
-            );
-          }
-        },
-        (error: unknown) => {
+    const client = this.redis as unknown as AppendClient;
+    const sent = client[APPEND_COMMAND](
+      jobLockKey(this.lease.jobId),
+      branchRecordsKey(sessionId, taskIndex, ordinal),
+      sessionStreamKey(sessionId),
+      this.lease.token,
+      JSON.stringify(stamped),
+      `${taskIndex}.${ordinal}`,
+      QUEUE_STATE_TTL_SECONDS,
+    ).then(
+      (length) => {
+        if (length === -1) {
           this.#failure ??= new TaskflowError(
             'stopped',
-            `cannot send a record to the queue: ${errorMessage(error)}`,
-            { cause: error },
+            `lost branch ${ordinal} of task ${taskIndex + 1} to another worker (its lock expired)`,
           );
-        },
-      );
+        }
+      },
+      (error: unknown) => {
+        this.#failure ??= new TaskflowError(
+          'stopped',
+          `cannot send a record to the queue: ${errorMessage(error)}`,
+          { cause: error },
+        );
+      },
+    );
     this.#pending.push(sent);
     this.#count++;
     return { ...stamped, seq: this.#count };
