@@ -11,7 +11,7 @@ type RedisClass = typeof Redis;
 
 export async function loadBullmq(): Promise<Bullmq> {
   const loaded = (await import('bullmq')) as Bullmq & { default?: Bullmq };
-  return typeof loaded.Queue === 'function' ? loaded : (loaded.default);
+  return typeof loaded.Queue === 'function' ? loaded : loaded.default;
 }
 
 export async function loadRedis(): Promise<RedisClass> {
