@@ -15,9 +15,7 @@ import {
   itemOf,
   journalOf,
   modelRequests,
-  onlySession,
   runToEnd,
-  startCli,
   useSessionsWorkspace,
   waitFor,
   writeFlow,
@@ -25,7 +23,9 @@ import {
 } from './sessions-kit.js';
 import {
   finish,
+  itemEnds,
   killWorkers,
+  startCoordinator,
   startWorker,
   stopWorkers,
   useRedis,
@@ -40,12 +40,6 @@ import {
 
 const workspace = useSessionsWorkspace({ handler: noteModel });
 const redis = useRedis();
-
-/** item-end records journaled so far for task `task`. */
-function itemEnds(sandbox: string, id: string, task: number): number {
-  return journalOf(sandbox, id).filter((line) => line.type === 'item-end' && line.task === task)
-    .length;
-}
 
 /** How many times each branch was started, from the workers' job lines. */
 function startsPerBranch(workers: readonly RunningCli[]): Map<string, number> {
@@ -80,20 +74,12 @@ describe('queue runs that lose a process', { timeout: 180_000 }, () => {
     });
     try {
       workers.push(await startWorker(server, sandbox, firstHost!, queue.url, { env }));
-      const coordinator = startCli(
+      const { running: coordinator, id } = await startCoordinator(
         server,
         sandbox,
         ['run', 'flow.yaml', '--queue', queue.url, '--output', 'jsonl'],
         { cwd: work, env },
       );
-      await waitFor('the session to start', () => {
-        try {
-          return onlySession(sandbox) !== '';
-        } catch {
-          return false;
-        }
-      });
-      const id = onlySession(sandbox);
       await waitFor('items 0, 1, 3 to end and item 2 to stall', () => {
         return stalled && itemEnds(sandbox, id, 1) === 3;
       });
@@ -140,20 +126,12 @@ describe('queue runs that lose a process', { timeout: 180_000 }, () => {
       for (const host of workerHosts(sandbox, work, 2)) {
         workers.push(await startWorker(server, sandbox, host, queue.url, { env, concurrency: 2 }));
       }
-      const coordinator = startCli(
+      const { running: coordinator, id } = await startCoordinator(
         server,
         sandbox,
         ['run', 'flow.yaml', '--queue', queue.url, '--output', 'plain'],
         { cwd: work, env },
       );
-      await waitFor('the session to start', () => {
-        try {
-          return onlySession(sandbox) !== '';
-        } catch {
-          return false;
-        }
-      });
-      const id = onlySession(sandbox);
       await waitFor('4 branches to end', () => itemEnds(sandbox, id, 1) >= 4);
       await crash(coordinator);
       const journaledAtCrash = itemEnds(sandbox, id, 1);

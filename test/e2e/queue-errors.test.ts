@@ -5,11 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/fake-model-server.js';
 import { endEvent, logLines, noteFlow, noteModel } from './shard-kit.js';
 import {
-  journalOf,
   manifestOf,
-  onlySession,
   runToEnd,
-  startCli,
   useSessionsWorkspace,
   waitFor,
   writeFlow,
@@ -17,7 +14,9 @@ import {
 } from './sessions-kit.js';
 import {
   finish,
+  itemEnds,
   killWorkers,
+  startCoordinator,
   startWorker,
   stopWorkers,
   useRedis,
@@ -36,11 +35,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function itemEnds(sandbox: string, id: string): number {
-  return journalOf(sandbox, id).filter((line) => line.type === 'item-end' && line.task === 1)
-    .length;
 }
 
 describe('queue failures', { timeout: 180_000 }, () => {
@@ -97,7 +91,7 @@ describe('queue failures', { timeout: 180_000 }, () => {
     const workers: RunningCli[] = [];
     try {
       workers.push(await startWorker(server, sandbox, host!, queue.url, { env }));
-      const coordinator = startCli(
+      const { running: coordinator } = await startCoordinator(
         server,
         sandbox,
         ['run', 'flow.yaml', '--queue', queue.url, '--output', 'plain'],
@@ -128,27 +122,19 @@ describe('queue failures', { timeout: 180_000 }, () => {
       workers.push(
         await startWorker(server, sandbox, hosts[0]!, first.url, { env, concurrency: 2 }),
       );
-      const coordinator = startCli(
+      const { running: coordinator, id } = await startCoordinator(
         server,
         sandbox,
         ['run', 'flow.yaml', '--queue', first.url, '--output', 'jsonl'],
         { cwd: work, env },
       );
-      await waitFor('the session to start', () => {
-        try {
-          return onlySession(sandbox) !== '';
-        } catch {
-          return false;
-        }
-      });
-      const id = onlySession(sandbox);
-      await waitFor('3 branches to end', () => itemEnds(sandbox, id) >= 3);
+      await waitFor('3 branches to end', () => itemEnds(sandbox, id, 1) >= 3);
       await first.kill();
       const stopped = await finish(coordinator, workers, 60_000);
       expect(stopped.code, stopped.stderr).toBe(75);
       expect(stopped.stderr).toMatch(/lost the queue at redis:\/\/127\.0\.0\.1:\d+/);
       expect(endEvent(stopped)?.status).toBe('stopped');
-      const kept = itemEnds(sandbox, id);
+      const kept = itemEnds(sandbox, id, 1);
       expect(kept).toBeGreaterThanOrEqual(3);
       expect(manifestOf(sandbox, id).status).toBe('stopped');
       await killWorkers(workers);
@@ -164,7 +150,7 @@ describe('queue failures', { timeout: 180_000 }, () => {
         { cwd: work, env, timeoutMs: 90_000 },
       );
       expect(resumed.code, resumed.stderr).toBe(0);
-      expect(itemEnds(sandbox, id)).toBe(count);
+      expect(itemEnds(sandbox, id, 1)).toBe(count);
       expect(endEvent(resumed)?.status).toBe('succeeded');
     } finally {
       await killWorkers(workers);

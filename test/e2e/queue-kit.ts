@@ -3,7 +3,14 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import type { FakeModelServer } from '../fakes/fake-model-server.js';
 import { startRedisServer, type RedisServer } from '../fakes/redis-server.js';
-import { crash, startCli, waitFor, type RunningCli } from './sessions-kit.js';
+import {
+  crash,
+  journalOf,
+  onlySession,
+  startCli,
+  waitFor,
+  type RunningCli,
+} from './sessions-kit.js';
 
 /** Shared by the queue e2e tests: a redis-server per test, workers in their own folders. */
 
@@ -120,4 +127,28 @@ export async function finish(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Starts a coordinator (`taskflow <args>`) and waits until its session exists; returns its id. */
+export async function startCoordinator(
+  server: FakeModelServer,
+  sandbox: string,
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ running: RunningCli; id: string }> {
+  const running = startCli(server, sandbox, args, options);
+  await waitFor('the session to start', () => {
+    try {
+      return onlySession(sandbox) !== '';
+    } catch {
+      return false;
+    }
+  });
+  return { running, id: onlySession(sandbox) };
+}
+
+/** item-end records journaled so far for task `task` (0-based) of session `id`. */
+export function itemEnds(sandbox: string, id: string, task: number): number {
+  return journalOf(sandbox, id).filter((line) => line.type === 'item-end' && line.task === task)
+    .length;
 }
