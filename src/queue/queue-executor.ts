@@ -47,6 +47,11 @@ export interface QueueExecutorOptions {
   readonly lostAfterMs: number;
 }
 
+/** How often the coordinator looks for jobs of its branches that BullMQ failed. */
+const FAILED_CHECK_MS = 5_000;
+/** Attempts of a job whose worker failed outside the branch (not a refusal). */
+const JOB_ATTEMPTS = 3;
+
 /** How long taking back unstarted jobs may take when the run stops. */
 const WITHDRAW_MS = 3_000;
 
@@ -123,8 +128,20 @@ class FanOutDispatch {
       for (const ordinal of ordinals) await this.#seed(ordinal);
       await this.#enqueue(ordinals.filter((ordinal) => !this.#ends.has(ordinal)));
       let lostSince: number | undefined;
+      let checkedFailedAt = Date.now();
       while (ordinals.some((ordinal) => !this.#ends.has(ordinal))) {
         this.#request.signal.throwIfAborted();
+        if (lostSince === undefined && Date.now() - checkedFailedAt >= FAILED_CHECK_MS) {
+          checkedFailedAt = Date.now();
+          const failed = await this.#failedJob(ordinals);
+          if (failed) {
+            // A worker's notice (a refusal, a stop) may be on its way: it says more.
+            await this.#onDoorbells(
+              (await this.#read(stream, cursor, 0)).map(([, f]) => fieldsOf(f)),
+            );
+            throw failed;
+          }
+        }
         let entries: [string, string[]][];
         try {
           entries = await this.#read(stream, cursor);
@@ -163,9 +180,32 @@ class FanOutDispatch {
     );
   }
 
-  async #read(stream: string, cursor: string): Promise<[string, string[]][]> {
-    const reply = await this.#options.reader.xread('BLOCK', 1000, 'STREAMS', stream, cursor);
+  async #read(stream: string, cursor: string, blockMs = 1000): Promise<[string, string[]][]> {
+    const reply =
+      blockMs > 0
+        ? await this.#options.reader.xread('BLOCK', blockMs, 'STREAMS', stream, cursor)
+        : await this.#options.redis.xread('STREAMS', stream, cursor);
     return reply?.[0]?.[1] ?? [];
+  }
+
+  /**
+   * A job of an unfinished branch that BullMQ failed (its worker gave up on it without a
+   * notice, after its attempts): the run cannot finish, so it stops resumably, naming why.
+   */
+  async #failedJob(ordinals: readonly number[]): Promise<TaskflowError | undefined> {
+    const prefix = `${this.#sessionId}.${this.#taskIndex}.`;
+    const failed = await this.#options.queue.getFailed(0, -1);
+    for (const job of failed) {
+      if (!job.id?.startsWith(prefix)) continue;
+      const ordinal = Number(job.id.slice(prefix.length));
+      if (!ordinals.includes(ordinal) || this.#ends.has(ordinal)) continue;
+      return new TaskflowError(
+        'stopped',
+        `branch ${ordinal} of task ${this.#taskIndex + 1} failed on the queue: ${job.failedReason || 'no reason given'}; resume to queue it again`,
+        { taskIndex: this.#taskIndex },
+      );
+    }
+    return undefined;
   }
 
   async #writeContext(): Promise<void> {
@@ -228,7 +268,13 @@ class FanOutDispatch {
         taskIndex: this.#taskIndex,
         branch: this.#options.redact(branch),
       };
-      jobs.push({ name: 'branch', data, opts: { jobId, attempts: 1 } });
+      // A worker error outside the branch (Redis away a moment) is tried again; a branch's
+      // own failure is its result, never a job failure.
+      jobs.push({
+        name: 'branch',
+        data,
+        opts: { jobId, attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1_000 } },
+      });
     }
     for (let start = 0; start < jobs.length; start += 500) {
       await queue.addBulk(jobs.slice(start, start + 500));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/fake-model-server.js';
 import { endEvent, logLines, noteFlow, noteModel } from './shard-kit.js';
@@ -104,6 +105,46 @@ describe('queue failures', { timeout: 180_000 }, () => {
       expect(logLines(env.PARKED_LOG)).toEqual([]);
       expect(await stopWorkers(workers)).toEqual([0]);
     } finally {
+      await killWorkers(workers);
+    }
+  });
+
+  it('a job the workers cannot run fails on the queue: the run stops resumably (75), naming it', async () => {
+    const { server, sandbox, work } = workspace;
+    writeFlow(work, 'flow', noteFlow(2));
+    const env = {
+      PARKED_LOG: path.join(sandbox, 'notes.log'),
+      PARKED_FLAG: path.join(sandbox, 'no'),
+    };
+    const queue = await redis();
+    const client = new Redis(queue.port, '127.0.0.1');
+    const workers: RunningCli[] = [];
+    try {
+      // No worker yet: the jobs wait while branch 0's records are damaged behind its back.
+      const { running: coordinator, id } = await startCoordinator(
+        server,
+        sandbox,
+        ['run', 'flow.yaml', '--queue', queue.url, '--output', 'plain'],
+        { cwd: work, env },
+      );
+      const job = `bull:taskflow-branches:${id}.1.0`;
+      let queued = false;
+      await waitFor('branch 0 to be queued', () => {
+        void client.exists(job).then((found) => (queued = found === 1));
+        return queued;
+      });
+      await client.rpush(`taskflow:${id}:branch:1:0`, '{"type":"turn-commit"');
+      const [host] = workerHosts(sandbox, work, 1);
+      workers.push(await startWorker(server, sandbox, host!, queue.url, { env }));
+      const run = await finish(coordinator, workers, 60_000);
+      expect(run.code, run.stderr).toBe(75);
+      expect(run.stderr).toMatch(
+        /branch 0 of task 2 failed on the queue: a queued record of branch 0 of task 2 is damaged/,
+      );
+      expect(itemEnds(sandbox, id, 1)).toBe(1);
+      expect(await stopWorkers(workers)).toEqual([0]);
+    } finally {
+      client.disconnect();
       await killWorkers(workers);
     }
   });
