@@ -4,7 +4,7 @@ import { createResilienceRuntime } from '../engine/model-caller.js';
 import { runTaskflow, type RunEnd } from '../engine/run-taskflow.js';
 import { errorMessage, isTaskflowError } from '../errors.js';
 import { emitEvent, type RunStatus, type TaskflowEvent } from '../events.js';
-import { defaultModelName, resolveModelTarget } from '../model/resolve-model.js';
+import { defaultModelName } from '../model/resolve-model.js';
 import { summaryFromEvents, writeStepSummary } from '../output/index.js';
 import { isResumableStop } from '../resilience/resumable-stop.js';
 import type { Manifest } from '../sessions/manifest.js';
@@ -12,7 +12,12 @@ import type { Session } from '../sessions/session.js';
 import { SessionRecorder } from '../sessions/session-recorder.js';
 import { modelEnvironment } from './check-model-targets.js';
 import { EXIT, exitCodeFor, exitCodeForInterrupt } from './exit-codes.js';
-import { modelClientFactory, resilienceOverridesOf } from './model-clients.js';
+import {
+  modelClientFactory,
+  modelResolver,
+  redactModelConfigTokens,
+  resilienceOverridesOf,
+} from './model-clients.js';
 import { rateLimitsFromEnvironment } from './rate-limits-environment.js';
 import { reportError } from './report-error.js';
 import type { RuntimeContext } from './runtime-context.js';
@@ -27,7 +32,7 @@ import {
 } from './run-distribution.js';
 import { startRunningCommand } from './running-command.js';
 import type { QueueConnection } from '../queue/queue-connection.js';
-import type { BranchExecutor } from '../engine/branch-executor.js';
+import type { FanOutExecutor, RemoteBranchExecutor } from '../engine/branch-executor.js';
 import type { Redactor } from '../redactor.js';
 
 export interface ExecuteRunInput {
@@ -76,10 +81,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
     stateDir: session.stateDir,
   });
   const { reporter, logger, redactor, interrupt } = command;
-  // A token a model config names is a secret whatever its variable is called.
-  for (const settings of Object.values(input.loaded.modelConfig?.modelSettings ?? {})) {
-    if (typeof settings.token === 'string') redactor.add(context.environment[settings.token]);
-  }
+  redactModelConfigTokens(input.loaded.modelConfig, context.environment, redactor);
   const summary = summaryFromEvents();
   const onEvent = (event: TaskflowEvent) => {
     summary.onEvent(event);
@@ -110,7 +112,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
   let exitCode: number = EXIT.failed;
   try {
     const rateLimits = rateLimitsFromEnvironment(context.environment);
-    const branchExecutor = input.queue
+    const branchExecutor: FanOutExecutor = input.queue
       ? await queueExecutor(input.queue, session, recorder, redactor, context.workingDirectory)
       : branchExecutorFor(input.distribution);
     const result = await runTaskflow(
@@ -140,13 +142,7 @@ export async function executeRun(context: RuntimeContext, input: ExecuteRunInput
           ...(input.record && { record: input.record }),
           ...(input.replay && { replay: input.replay }),
         }),
-        resolveModel: (name, taskSettings) =>
-          resolveModelTarget({
-            name,
-            ...(input.loaded.modelConfig && { modelConfig: input.loaded.modelConfig }),
-            taskSettings,
-            environment,
-          }),
+        resolveModel: modelResolver(input.loaded.modelConfig, environment),
         defaultModel: defaultModelName(environment),
       },
       input.globals,
@@ -231,7 +227,7 @@ async function queueExecutor(
   recorder: SessionRecorder,
   redactor: Redactor,
   workingDirectory: string,
-): Promise<BranchExecutor> {
+): Promise<RemoteBranchExecutor> {
   const { queueBranchExecutor } = await import('../queue/queue-executor.js');
   const { portableFiles, portablePath } = await import('../queue/fan-out-context.js');
   const { manifest } = session;

@@ -1,4 +1,6 @@
-import type { ModelTarget } from '../model/resolve-model.js';
+import type { ModelConfigDefinition } from '../definitions/types.js';
+import type { RunDependencies } from '../engine/run-types.js';
+import { resolveModelTarget, type Environment, type ModelTarget } from '../model/resolve-model.js';
 import type { CreateModelClientOptions } from '../model/create-model-client.js';
 import { RecordingClient, ReplayingClient } from '../model/cassette.js';
 import { logModelErrors } from '../model/log-model-errors.js';
@@ -17,6 +19,31 @@ export interface ModelClientOptions {
   readonly redactor: Redactor;
   /** Told one line per failed model attempt (status, class, request id): the debug log. */
   readonly logModelError?: (line: string) => void;
+}
+
+/** A run's model lookup: a task's model name against the model config and environment. */
+export function modelResolver(
+  modelConfig: ModelConfigDefinition | undefined,
+  environment: Environment,
+): RunDependencies['resolveModel'] {
+  return (name, taskSettings) =>
+    resolveModelTarget({
+      name,
+      ...(modelConfig && { modelConfig }),
+      taskSettings,
+      environment,
+    });
+}
+
+/** A token a model config names is a secret whatever its variable is called. */
+export function redactModelConfigTokens(
+  modelConfig: ModelConfigDefinition | undefined,
+  environment: Environment,
+  redactor: Redactor,
+): void {
+  for (const settings of Object.values(modelConfig?.modelSettings ?? {})) {
+    if (typeof settings.token === 'string') redactor.add(environment[settings.token]);
+  }
 }
 
 /** `model_settings.<model>.resilience` of a target, validated. */

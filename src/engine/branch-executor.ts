@@ -35,14 +35,20 @@ export interface BranchExecutor {
   leavesOpen(fanOut: FanOut): boolean;
   /** Runs `run` for the branches here, at most `concurrencyLimit` at once; results in ordinal order. */
   execute<R>(fanOut: FanOut, run: (branch: Branch) => Promise<R>): Promise<BranchSettlement<R>[]>;
-  /**
-   * Present when the branches run in other processes that report back (a queue's workers):
-   * the engine then starts no toolbox here and hands the whole fan-out to `dispatch`, which
-   * settles every branch (finished ones reused) in ordinal order. A branch that stops the
-   * run (quota, auth, config, cancelled) rejects the returned promise instead.
-   */
-  dispatch?(request: RemoteFanOut): Promise<RemoteBranchEnd[]>;
 }
+
+/**
+ * Fan-outs whose branches run in other processes that report back (a queue's workers):
+ * the engine starts no toolbox here and hands the whole fan-out to `dispatch`, which
+ * settles every branch (finished ones reused) in ordinal order. A branch that stops the
+ * run (quota, auth, config, cancelled) rejects the returned promise instead.
+ */
+export interface RemoteBranchExecutor {
+  dispatch(request: RemoteFanOut): Promise<RemoteBranchEnd[]>;
+}
+
+/** Where a run's fan-outs go: run in this process (all, a shard's share, none), or elsewhere. */
+export type FanOutExecutor = BranchExecutor | RemoteBranchExecutor;
 
 /** A fan-out handed to other processes: what they need besides the loaded definitions. */
 export interface RemoteFanOut {

@@ -9,10 +9,11 @@ import type { TemplateRenderer } from '../templates/template-renderer.js';
 import {
   deferredBranches,
   localBranchExecutor,
-  type BranchExecutor,
   type BranchSettlement,
   type DeferredBranches,
   type FanOut,
+  type FanOutExecutor,
+  type RemoteBranchExecutor,
 } from './branch-executor.js';
 import { itemsFromResult, itemsFromValue } from './expand-items.js';
 import { evaluateAt } from './render-at.js';
@@ -125,7 +126,9 @@ export async function runPromptTask(
 ): Promise<PromptTaskOutcome> {
   // Only a fan-out's branches may run elsewhere (a shard, a plan); a single prompt runs here.
   const isFanOut = io.repeat || task.models !== undefined;
-  const executor = isFanOut ? (deps.branchExecutor ?? localBranchExecutor) : localBranchExecutor;
+  const chosen: FanOutExecutor = isFanOut
+    ? (deps.branchExecutor ?? localBranchExecutor)
+    : localBranchExecutor;
   const fanOutBranches: FanOut = {
     taskIndex: task.index,
     taskName: task.name,
@@ -133,11 +136,10 @@ export async function runPromptTask(
     concurrencyLimit: branchLimit(task),
     finished: deps.recorder?.finishedBranches(task.index) ?? new Set(),
   };
+  if ('dispatch' in chosen) return runRemoteFanOut(task, state, deps, io, fanOutBranches, chosen);
+  const executor = chosen;
   const here = executor.branchesHere(fanOutBranches);
   const leaveOpen = isFanOut && executor.leavesOpen(fanOutBranches);
-  if (isFanOut && executor.dispatch) {
-    return runRemoteFanOut(task, state, deps, io, fanOutBranches, executor.dispatch.bind(executor));
-  }
   if (here.length === 0) {
     // Nothing runs here (a plan): its toolboxes are not even started.
     const deferred = deferredBranches(
@@ -298,7 +300,7 @@ async function runRemoteFanOut(
   deps: RunDependencies,
   io: { signal: AbortSignal; branches: readonly Branch[]; repeat: boolean },
   fanOut: FanOut,
-  dispatch: NonNullable<BranchExecutor['dispatch']>,
+  executor: RemoteBranchExecutor,
 ): Promise<PromptTaskOutcome> {
   const modelCount = task.models?.length ?? 1;
   const labelOf = (ordinal: number) => {
@@ -306,7 +308,7 @@ async function runRemoteFanOut(
     return modelCount > 1 && branch ? { label: branch.modelName } : {};
   };
   let usage: Usage = ZERO_USAGE;
-  const ends = await dispatch({
+  const ends = await executor.dispatch({
     fanOut,
     task,
     globals: state.globals,

@@ -13,6 +13,7 @@ import { formatDuration } from '../duration.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 import { tailLines } from '../text-preview.js';
 import { OUTPUT_TAIL_LINES, OutputLineCollector } from '../toolbox/output-line-collector.js';
+import { MAX_TIMER_MS } from '../resilience/clock.js';
 import { settleWithin } from '../toolbox/settle-within.js';
 import { BoundedOutputBuffer, describeByteSize } from './bounded-output-buffer.js';
 import { forgetScriptFile, trackScriptFile } from './shell-script-files.js';
@@ -56,8 +57,6 @@ export const STDERR_TAIL_LIMITS = { maxLines: OUTPUT_TAIL_LINES, maxBytes: 4096 
 export const SHELL_KILL_GRACE_MS = 2000;
 /** After a normal exit, how long background writers may keep the pipes open. */
 const LINGER_AFTER_EXIT_MS = 100;
-/** setTimeout fires at once for larger delays. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type StopReason = 'output-too-large' | 'timeout' | 'cancelled';
 

@@ -7,7 +7,7 @@ import type { ModelClient, Usage } from '../model/types.js';
 import type { ModelTarget } from '../model/resolve-model.js';
 import type { Redactor } from '../redactor.js';
 import type { ResilienceOverrides } from '../resilience/resilience-settings.js';
-import type { BranchExecutor, DeferredBranches } from './branch-executor.js';
+import type { DeferredBranches, FanOutExecutor } from './branch-executor.js';
 import type { PythonModuleChecks } from './check-python-server-module.js';
 import type { ResultSource } from './expand-items.js';
 import type { ResilienceRuntime } from './model-caller.js';
@@ -43,7 +43,7 @@ export interface RunDependencies {
   /** Checkpoints finished work and restores it on resume; absent for `ask`. */
   readonly recorder?: RunRecorder;
   /** Where fan-out branches run (a shard's share, none for a plan); default: all here. */
-  readonly branchExecutor?: BranchExecutor;
+  readonly branchExecutor?: FanOutExecutor;
 }
 
 /** A task's result as later tasks see it. */

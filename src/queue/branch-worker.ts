@@ -26,7 +26,7 @@ import {
   sessionStreamKey,
 } from './queue-keys.js';
 import { RemoteBranchSession } from './remote-branch-session.js';
-import { settledWithin } from './within.js';
+import { settleWithin } from '../toolbox/settle-within.js';
 import { WorkerTask } from './worker-task.js';
 
 /** How long stopping waits for running branches to hand their jobs back. */
@@ -117,7 +117,7 @@ export class BranchWorker {
     const worker = this.#worker;
     // Running branches were aborted and hand their jobs back; with Redis gone that cannot
     // finish, so the wait is bounded (the jobs are then taken over after their lock).
-    if (worker && !(await settledWithin(worker.close(), CLOSE_MS))) await worker.close(true);
+    if (worker && !(await settleWithin(worker.close(), CLOSE_MS))) await worker.close(true);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
     const tasks = [...this.#tasks.values()];

@@ -4,7 +4,7 @@ import { errorMessage, TaskflowError } from '../errors.js';
 import { loadBullmq, loadRedis } from './load-libraries.js';
 import { BRANCH_QUEUE } from './queue-keys.js';
 import { RedisPacerStore } from './redis-pacer-store.js';
-import { settledWithin } from './within.js';
+import { settleWithin } from '../toolbox/settle-within.js';
 import type { RedisConnectionOptions, RedisUrl } from './redis-url.js';
 
 /** How long a first connection may take before the queue counts as unreachable. */
@@ -97,12 +97,12 @@ export async function connectQueue(url: RedisUrl): Promise<QueueConnection> {
     async close() {
       // Bounded: with Redis gone, a polite close would wait for it forever.
       const made = await queue?.catch(() => undefined);
-      if (made && !(await settledWithin(made.close(), CLOSE_MS))) {
-        await settledWithin(made.disconnect(), CLOSE_MS);
+      if (made && !(await settleWithin(made.close(), CLOSE_MS))) {
+        await settleWithin(made.disconnect(), CLOSE_MS);
       }
       pacerStore.close();
       reader.disconnect();
-      if (!(await settledWithin(redis.quit(), CLOSE_MS))) redis.disconnect();
+      if (!(await settleWithin(redis.quit(), CLOSE_MS))) redis.disconnect();
     },
   };
 }

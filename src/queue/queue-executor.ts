@@ -1,15 +1,15 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import {
-  localBranchExecutor,
-  type BranchExecutor,
-  type RemoteBranchEnd,
-  type RemoteFanOut,
+import type {
+  RemoteBranchEnd,
+  RemoteBranchExecutor,
+  RemoteFanOut,
 } from '../engine/branch-executor.js';
 import { errorMessage, TaskflowError, type ErrorCode } from '../errors.js';
-import { addUsage, ZERO_USAGE } from '../model/types.js';
+import { systemClock } from '../resilience/clock.js';
 import { itemToolResults } from '../sessions/item-tool-results.js';
-import { replayJournal } from '../sessions/replay.js';
+import { itemUsage, replayJournal } from '../sessions/replay.js';
+import { ZERO_USAGE } from '../model/types.js';
 import type { Session } from '../sessions/session.js';
 import type { SessionRecorder } from '../sessions/session-recorder.js';
 import type { BranchJobData } from './branch-job.js';
@@ -20,7 +20,7 @@ import {
   type QueuedRecord,
 } from './branch-records.js';
 import type { FanOutContext } from './fan-out-context.js';
-import { settledWithin } from './within.js';
+import { settleWithin } from '../toolbox/settle-within.js';
 import {
   branchJobId,
   branchRecordsKey,
@@ -64,13 +64,8 @@ const STOP_CODES = new Set<ErrorCode>(['config', 'auth', 'quota', 'stopped']);
  * they arrive; the task settles when every branch ended. Tasks that are not fan-outs run in
  * this process as usual.
  */
-export function queueBranchExecutor(options: QueueExecutorOptions): BranchExecutor {
-  return {
-    branchesHere: () => [],
-    leavesOpen: () => false,
-    execute: (fanOut, run) => localBranchExecutor.execute(fanOut, run),
-    dispatch: (request) => new FanOutDispatch(options, request).run(),
-  };
+export function queueBranchExecutor(options: QueueExecutorOptions): RemoteBranchExecutor {
+  return { dispatch: (request) => new FanOutDispatch(options, request).run() };
 }
 
 /** One fan-out task handed to the queue, from enqueueing to its last branch's end. */
@@ -150,7 +145,8 @@ class FanOutDispatch {
           if (this.#request.signal.aborted) throw error;
           lostSince ??= Date.now();
           if (Date.now() - lostSince >= this.#options.lostAfterMs) throw this.#lost(error);
-          await delay(250, this.#request.signal);
+          // Aborted: the loop's check says so.
+          await systemClock.sleep(250, { signal: this.#request.signal }).catch(() => undefined);
           continue;
         }
         cursor = entries.at(-1)?.[0] ?? cursor;
@@ -160,7 +156,7 @@ class FanOutDispatch {
     } catch (error) {
       // Jobs not started yet are taken back; running ones finish and are caught up on resume.
       // (Bounded: with Redis gone, BullMQ's client would wait for it forever.)
-      await settledWithin(this.#withdraw(ordinals), WITHDRAW_MS);
+      await settleWithin(this.#withdraw(ordinals), WITHDRAW_MS);
       if (error instanceof TaskflowError) throw error;
       if (this.#request.signal.aborted) throw new TaskflowError('cancelled', 'interrupted');
       throw this.#lost(error);
@@ -349,7 +345,7 @@ class FanOutDispatch {
   #endFrom(ordinal: number, records: readonly QueuedRecord[]): RemoteBranchEnd {
     const replay = replayJournal(asJournalRecords(records));
     const item = replay.tasks.get(this.#taskIndex)?.itemStates.get(ordinal);
-    const usage = (item?.turns ?? []).reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
+    const usage = item ? itemUsage(item) : ZERO_USAGE;
     const toolResults = item ? itemToolResults(item) : [];
     if (item?.status === 'succeeded' && item.result) {
       return { status: 'succeeded', result: item.result, usage, toolResults };
@@ -412,18 +408,4 @@ function fieldsOf(flat: readonly string[]): Record<string, string> {
     fields[flat[index] as string] = flat[index + 1] as string;
   }
   return fields;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { TaskflowError } from '../errors.js';
+import { MAX_TIMER_MS } from '../resilience/clock.js';
 import {
   createBudgetState,
   observeBudget,
@@ -76,9 +77,6 @@ export const PACER_RECHECK_MS = 25;
  * frozen, cut off) loses them after this long, and their slots go back to the others.
  */
 export const PACER_LEASE_MS = 10_000;
-
-/** setInterval's longest period. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The requests one process has out, and until when its claim on them holds. */
 interface Holder {

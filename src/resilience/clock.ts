@@ -11,8 +11,8 @@ export interface Clock {
   sleep(ms: number, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
-/** setTimeout rejects longer delays (it fires at once); longer sleeps are chained. */
-const maxTimerMs = 2_147_483_647;
+/** setTimeout and setInterval take no longer delay (they fire at once); longer sleeps are chained. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /** The real clock: `Date.now` and abortable `setTimeout`. */
 export const systemClock: Clock = {
@@ -35,10 +35,10 @@ export const systemClock: Clock = {
           resolve();
           return;
         }
-        timer = setTimeout(arm, Math.min(remainingMs, maxTimerMs));
+        timer = setTimeout(arm, Math.min(remainingMs, MAX_TIMER_MS));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(arm, Math.min(ms, maxTimerMs));
+      timer = setTimeout(arm, Math.min(ms, MAX_TIMER_MS));
     });
   },
 };

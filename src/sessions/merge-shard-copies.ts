@@ -11,7 +11,7 @@ import {
   mergeBranch,
   recordIdentity,
 } from './merge-branch-records.js';
-import { replayJournal, type TaskReplay } from './replay.js';
+import { itemUsage, replayJournal, type TaskReplay } from './replay.js';
 import type { Session } from './session.js';
 import { shardLabel } from './shard-runs.js';
 import { readTaskResult } from './task-result-file.js';
@@ -218,9 +218,7 @@ function foldCounters(
   waited: { waitMs: number; pacedMs: number },
 ): void {
   const items = [...task.itemStates.values()];
-  entry.usage = items
-    .flatMap((item) => item.turns)
-    .reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
+  entry.usage = items.map(itemUsage).reduce(addUsage, ZERO_USAGE);
   entry.requests = task.requests;
   entry.retries = { ...task.retries };
   entry.waitMs += waited.waitMs;

@@ -71,6 +71,11 @@ export interface ReplayState {
   readonly shards: ShardRun[];
 }
 
+/** The usage of an item's committed turns. */
+export function itemUsage(item: ItemReplay): Usage {
+  return item.turns.reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
+}
+
 /**
  * Folds journal records (in order) into per-task and per-item state. Pure: it neither
  * reads result side files (see readTaskResult) nor validates against a taskflow.

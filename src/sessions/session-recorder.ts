@@ -5,7 +5,7 @@ import { isTaskflowError } from '../errors.js';
 import { addUsage, ZERO_USAGE } from '../model/types.js';
 import type { JournalRecordInput, RecordedError } from './journal-records.js';
 import type { Manifest, ManifestTask } from './manifest.js';
-import type { ReplayState } from './replay.js';
+import { itemUsage, type ReplayState } from './replay.js';
 import { restoreAgentState } from './restore-agent-state.js';
 import { itemToolResults, taskToolResults } from './item-tool-results.js';
 import type { JournalWriter } from './journal.js';
@@ -109,8 +109,12 @@ export class SessionRecorder implements RunRecorder {
     if (item.status === 'succeeded') {
       const result: TaskResult | undefined = this.session.readTaskResult(item) ?? item.result;
       if (result) {
-        const usage = item.turns.reduce((sum, turn) => addUsage(sum, turn.usage), ZERO_USAGE);
-        return { kind: 'succeeded', result, usage, toolResults: itemToolResults(item) };
+        return {
+          kind: 'succeeded',
+          result,
+          usage: itemUsage(item),
+          toolResults: itemToolResults(item),
+        };
       }
     }
     if (item.turns.length === 0) return undefined;

@@ -125,7 +125,8 @@ export class ServerProcess {
   async #terminate(graceMs: number): Promise<void> {
     const deadline = Date.now() + graceMs;
     const untilDeadline = (): number => Math.max(0, deadline - Date.now());
-    const waitForExit = (timeoutMs: number): Promise<void> => settleWithin(this.exited, timeoutMs);
+    const waitForExit = (timeoutMs: number): Promise<boolean> =>
+      settleWithin(this.exited, timeoutMs);
     this.child.stdin.end();
     if (this.#exit === undefined) await waitForExit(Math.min(EOF_EXIT_WAIT_MS, graceMs / 2));
     signalProcessGroup(this.pid, 'SIGTERM');

@@ -1,18 +1,22 @@
 /** Small waiting helpers of the toolbox layer (no timers are left behind). */
 
-/** Waits for `promise` or `timeoutMs`, whichever comes first; never rejects. */
-export async function settleWithin(promise: Promise<unknown>, timeoutMs: number): Promise<void> {
+/**
+ * Waits for `promise` or `timeoutMs`, whichever comes first; never rejects. True when the
+ * promise settled in time.
+ */
+export async function settleWithin(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
+  const settled = await Promise.race([
     promise.then(
-      () => undefined,
-      () => undefined,
+      () => true,
+      () => true,
     ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
     }),
   ]);
   clearTimeout(timer);
+  return settled;
 }
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */

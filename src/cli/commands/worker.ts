@@ -6,14 +6,19 @@ import { createResilienceRuntime } from '../../engine/model-caller.js';
 import type { RunDependencies } from '../../engine/run-types.js';
 import { TaskflowError } from '../../errors.js';
 import type { TaskflowEvent } from '../../events.js';
-import { defaultModelName, resolveModelTarget } from '../../model/resolve-model.js';
+import { defaultModelName } from '../../model/resolve-model.js';
 import { BranchWorker } from '../../queue/branch-worker.js';
 import { connectQueue, redisOptions } from '../../queue/queue-connection.js';
 import { parseRedisUrl } from '../../queue/redis-url.js';
 import { modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { EXIT } from '../exit-codes.js';
-import { modelClientFactory, resilienceOverridesOf } from '../model-clients.js';
+import {
+  modelClientFactory,
+  modelResolver,
+  redactModelConfigTokens,
+  resilienceOverridesOf,
+} from '../model-clients.js';
 import { rateLimitsFromEnvironment } from '../rate-limits-environment.js';
 import type { RuntimeContext } from '../runtime-context.js';
 import { startRunningCommand } from '../running-command.js';
@@ -90,10 +95,7 @@ export async function workerCommand(
     workingDirectory: context.workingDirectory,
     createLoader: (searchPaths) => createLoader(context, [...options.path, ...searchPaths]),
     dependencies: (loaded, fanOut, stateDir): RunDependencies => {
-      // A token a model config names is a secret whatever its variable is called.
-      for (const settings of Object.values(loaded.modelConfig?.modelSettings ?? {})) {
-        if (typeof settings.token === 'string') redactor.add(context.environment[settings.token]);
-      }
+      redactModelConfigTokens(loaded.modelConfig, context.environment, redactor);
       return {
         loaded,
         environment,
@@ -105,13 +107,7 @@ export async function workerCommand(
         signal: command.interrupt.signal,
         headless: fanOut.headless,
         createClient,
-        resolveModel: (name, taskSettings) =>
-          resolveModelTarget({
-            name,
-            ...(loaded.modelConfig && { modelConfig: loaded.modelConfig }),
-            taskSettings,
-            environment,
-          }),
+        resolveModel: modelResolver(loaded.modelConfig, environment),
         defaultModel: defaultModelName(environment),
         resilience,
         resilienceOverrides: resilienceOverridesOf,
