@@ -1,14 +1,10 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeModelServer,
-  type FakeModelServer,
-  type FakeReply,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox, parseJsonl, REPO_ROOT, runCli, type CliResult } from './cli-harness.js';
-import { ofType, runTaskflow } from './run-kit.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeModelServer, type FakeReply } from '../fakes/fake-model-server.js';
+import { parseJsonl, REPO_ROOT, runCli, type CliResult } from './cli-harness.js';
+import { helloWorkspace, ofType, runTaskflow } from './run-kit.js';
 
 /**
  * An endpoint that cannot work (a name that does not resolve, a certificate that is not
@@ -29,26 +25,9 @@ let sandbox: string;
 let work: string;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = path.join(sandbox, 'work');
-  fs.mkdirSync(work);
-  fs.writeFileSync(
-    path.join(work, 'flow.yaml'),
-    `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-taskflow:
-  - task:
-      name: ask
-      agents: [taskflow.personalities.assistant]
-      user_prompt: Say hello
-`,
-  );
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
+  const workspace = await helloWorkspace();
+  ({ server, sandbox, work } = workspace);
+  return () => workspace.close();
 });
 
 /** An HTTPS server on 127.0.0.1 with the fixture certificate, counting TCP connections. */

@@ -2,14 +2,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  startFakeModelServer,
-  type FakeModelServer,
-  type FakeReply,
-} from '../fakes/fake-model-server.js';
-import { makeSandbox, parseJsonl, runCli, spawnCli, type CliResult } from './cli-harness.js';
-import { ofType, runTaskflow } from './run-kit.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type FakeModelServer, type FakeReply } from '../fakes/fake-model-server.js';
+import { parseJsonl, runCli, spawnCli, type CliResult } from './cli-harness.js';
+import { helloWorkspace, ofType, runTaskflow } from './run-kit.js';
 
 /**
  * Fault injection against the built CLI where the exit code, the session files or the
@@ -22,26 +18,9 @@ let sandbox: string;
 let work: string;
 
 beforeEach(async () => {
-  server = await startFakeModelServer();
-  sandbox = makeSandbox();
-  work = path.join(sandbox, 'work');
-  fs.mkdirSync(work);
-  fs.writeFileSync(
-    path.join(work, 'flow.yaml'),
-    `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-taskflow:
-  - task:
-      name: ask
-      agents: [taskflow.personalities.assistant]
-      user_prompt: Say hello
-`,
-  );
-});
-afterEach(async () => {
-  await server.close();
-  fs.rmSync(sandbox, { recursive: true, force: true });
+  const workspace = await helloWorkspace();
+  ({ server, sandbox, work } = workspace);
+  return () => workspace.close();
 });
 
 function run(output: 'jsonl' | 'plain', env: Record<string, string> = {}): Promise<CliResult> {

@@ -1,13 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
 import {
   lastUserText,
+  startFakeModelServer,
   toolResultsOf,
   type FakeModelServer,
   type FakeReply,
   type FakeToolCall,
   type RecordedRequest,
 } from '../fakes/fake-model-server.js';
-import { parseJsonl, runCli, type CliOptions, type CliResult } from './cli-harness.js';
+import { makeSandbox, parseJsonl, runCli, type CliOptions, type CliResult } from './cli-harness.js';
 
 /** Shared by the `taskflow run` e2e tests: a model that follows the prompts, and the event contract. */
 
@@ -206,4 +209,40 @@ export function ofType(
   type: string,
 ): Record<string, unknown>[] {
   return events.filter((event) => event.type === type);
+}
+
+/** A fake model server and a sandbox whose `work/flow.yaml` asks the bundled assistant once. */
+export interface HelloWorkspace {
+  readonly server: FakeModelServer;
+  readonly sandbox: string;
+  readonly work: string;
+  close(): Promise<void>;
+}
+
+export async function helloWorkspace(): Promise<HelloWorkspace> {
+  const server = await startFakeModelServer();
+  const sandbox = makeSandbox();
+  const work = path.join(sandbox, 'work');
+  fs.mkdirSync(work);
+  fs.writeFileSync(
+    path.join(work, 'flow.yaml'),
+    `seclab-taskflow-agent:
+  version: "1.0"
+  filetype: taskflow
+taskflow:
+  - task:
+      name: ask
+      agents: [taskflow.personalities.assistant]
+      user_prompt: Say hello
+`,
+  );
+  return {
+    server,
+    sandbox,
+    work,
+    async close() {
+      await server.close();
+      fs.rmSync(sandbox, { recursive: true, force: true });
+    },
+  };
 }
