@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import type { DefinitionIssue } from './issues.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { HEADER_KEY } from './header-key.js';
@@ -87,7 +87,7 @@ function emptyTaskMessage(item: unknown, task: unknown): string {
  */
 export function checkShape(
   parsed: ParsedYaml,
-  schema: z.ZodType,
+  schema: z.ZodMiniType,
   knownFields: readonly string[],
   issues: DefinitionIssue[],
 ): boolean {

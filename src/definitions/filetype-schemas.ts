@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../zod.js';
 import { HEADER_KEY } from './header-key.js';
 import { modelConfigSchema } from './schemas/model-config-schema.js';
 import { personalitySchema } from './schemas/personality-schema.js';
@@ -8,7 +8,7 @@ import { toolboxSchema } from './schemas/toolbox-schema.js';
 import type { Filetype } from './types.js';
 
 interface FiletypeSchema {
-  readonly schema: z.ZodType;
+  readonly schema: z.ZodMiniType;
   /** Every field name the filetype knows, for "did you mean" hints. */
   readonly knownFields: readonly string[];
 }

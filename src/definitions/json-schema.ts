@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { FILETYPE_SCHEMAS } from './filetype-schemas.js';
 import { HEADER_KEY } from './header-key.js';
 import { FILETYPES, type Filetype } from './types.js';

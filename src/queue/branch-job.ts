@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 import type { Branch } from '../engine/run-types.js';
 
@@ -9,15 +9,15 @@ export interface BranchJobData {
   readonly branch: Branch;
 }
 
-const index = z.number().int().nonnegative();
+const index = z.int().check(z.nonnegative());
 const jobSchema = z.object({
-  sessionId: z.string().regex(/^[0-9a-f]{12}$/),
+  sessionId: z.string().check(z.regex(/^[0-9a-f]{12}$/)),
   taskIndex: index,
   branch: z.object({
     index,
     itemIndex: index,
     hasItem: z.boolean(),
-    item: z.unknown().optional(),
+    item: z.optional(z.unknown()),
     modelName: z.string(),
     modelSettings: z.record(z.string(), z.unknown()),
   }),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 
 /**
@@ -29,11 +29,11 @@ export interface FanOutContext {
 const contextSchema = z.object({
   version: z.literal(1),
   sessionId: z.string(),
-  taskIndex: z.number().int().nonnegative(),
+  taskIndex: z.int().check(z.nonnegative()),
   taskName: z.string(),
   taskflow: z.object({
     reference: z.string(),
-    modelConfig: z.string().optional(),
+    modelConfig: z.optional(z.string()),
     searchPaths: z.array(z.string()),
   }),
   files: z.record(z.string(), z.string()),

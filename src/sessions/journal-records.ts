@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod.js';
 import type { AgentJournal } from '../agent/types.js';
 import type { TaskResult } from '../engine/run-types.js';
 import type { ToolCall, Usage } from '../model/types.js';
@@ -14,55 +14,55 @@ import { fingerprintSchema, runnerSchema, taskflowReferenceSchema } from './mani
 export const JOURNAL_SCHEMA_VERSION = 1;
 
 const usageSchema = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
+  inputTokens: z.int().check(z.nonnegative()),
+  outputTokens: z.int().check(z.nonnegative()),
 });
 const toolCallSchema = z.object({ id: z.string(), name: z.string(), arguments: z.string() });
 const taskResultSchema = z.object({
   value: z.unknown(),
-  source: z.object({ text: z.string(), structuredContent: z.unknown().optional() }),
+  source: z.object({ text: z.string(), structuredContent: z.optional(z.unknown()) }),
 });
 const recordedErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   /** Resilience class when the error was classified. */
-  class: z.string().optional(),
+  class: z.optional(z.string()),
   /** Detail lines shown under the message (a shell task's stderr tail), bounded. */
-  details: z.array(z.string()).optional(),
+  details: z.optional(z.array(z.string())),
 });
-const index = z.number().int().nonnegative();
-const base = { seq: z.number().int().positive(), at: z.iso.datetime({ offset: true }) };
+const index = z.int().check(z.nonnegative());
+const base = { seq: z.int().check(z.positive()), at: z.iso.datetime({ offset: true }) };
 
 const sessionStartSchema = z.object({
   ...base,
   type: z.literal('session-start'),
-  schemaVersion: z.number().int().positive(),
+  schemaVersion: z.int().check(z.positive()),
   id: z.string(),
   taskflow: taskflowReferenceSchema,
   globals: z.record(z.string(), z.unknown()),
-  modelConfig: z.string().optional(),
-  workingDirectory: z.string().optional(),
-  searchPaths: z.array(z.string()).optional(),
+  modelConfig: z.optional(z.string()),
+  workingDirectory: z.optional(z.string()),
+  searchPaths: z.optional(z.array(z.string())),
   fingerprint: fingerprintSchema,
   runner: runnerSchema,
   /** Task names in order, when known (lets a rebuilt manifest count tasks not yet run). */
-  taskNames: z.array(z.string()).optional(),
+  taskNames: z.optional(z.array(z.string())),
 });
 const taskStartSchema = z.object({
   ...base,
   type: z.literal('task-start'),
   task: index,
   name: z.string(),
-  model: z.string().optional(),
+  model: z.optional(z.string()),
   /** The expanded repeat items themselves (repeat_prompt), so a resume reuses them. */
-  items: z.array(z.unknown()).optional(),
+  items: z.optional(z.array(z.unknown())),
   /** A fan-out over `models`: the model of each branch of an item; branches are items × these. */
-  models: z.array(z.string()).optional(),
+  models: z.optional(z.array(z.string())),
   itemCount: index,
   /** The task's output id, when it has one. */
-  outputId: z.string().optional(),
+  outputId: z.optional(z.string()),
   /** True when continuing an earlier start from its committed state (not a fresh start). */
-  resumed: z.boolean().optional(),
+  resumed: z.optional(z.boolean()),
 });
 const itemStartSchema = z.object({
   ...base,
@@ -70,15 +70,15 @@ const itemStartSchema = z.object({
   task: index,
   item: index,
   /** The rendered prompt, redacted; for information only. */
-  prompt: z.string().optional(),
-  resumed: z.boolean().optional(),
+  prompt: z.optional(z.string()),
+  resumed: z.optional(z.boolean()),
 });
 const turnCommitSchema = z.object({
   ...base,
   type: z.literal('turn-commit'),
   task: index,
   item: index,
-  turn: z.number().int().positive(),
+  turn: z.int().check(z.positive()),
   agent: z.string(),
   message: z.object({ content: z.string(), toolCalls: z.array(toolCallSchema) }),
   usage: usageSchema,
@@ -104,8 +104,8 @@ const toolResultSchema = z.object({
   content: z.string(),
   status: toolResultStatusSchema,
   /** The agent a handoff switched to. */
-  handoffTo: z.string().optional(),
-  record: z.object({ text: z.string(), structuredContent: z.unknown().optional() }).optional(),
+  handoffTo: z.optional(z.string()),
+  record: z.optional(z.object({ text: z.string(), structuredContent: z.optional(z.unknown()) })),
 });
 const itemEndSchema = z.object({
   ...base,
@@ -113,21 +113,21 @@ const itemEndSchema = z.object({
   task: index,
   item: index,
   status: z.enum(['succeeded', 'failed']),
-  result: taskResultSchema.optional(),
+  result: z.optional(taskResultSchema),
   /** Set instead of `result` when it was too large (relative to the session folder). */
-  resultFile: z.string().optional(),
-  error: recordedErrorSchema.optional(),
+  resultFile: z.optional(z.string()),
+  error: z.optional(recordedErrorSchema),
 });
 const taskEndSchema = z.object({
   ...base,
   type: z.literal('task-end'),
   task: index,
   status: z.enum(['succeeded', 'failed', 'skipped']),
-  result: taskResultSchema.optional(),
-  resultFile: z.string().optional(),
-  error: recordedErrorSchema.optional(),
+  result: z.optional(taskResultSchema),
+  resultFile: z.optional(z.string()),
+  error: z.optional(recordedErrorSchema),
   usage: usageSchema,
-  durationMs: z.number().nonnegative(),
+  durationMs: z.number().check(z.nonnegative()),
 });
 const requestAttemptsSchema = z.object({
   ...base,
@@ -135,13 +135,13 @@ const requestAttemptsSchema = z.object({
   /** Logical request key (stable across retries and resumes). */
   key: z.string(),
   /** Attempts made so far for this key, across resumes. */
-  attempts: z.number().int().positive(),
-  errorClass: z.string().optional(),
+  attempts: z.int().check(z.positive()),
+  errorClass: z.optional(z.string()),
   /** The task the request belongs to (for per-task retry counts). */
-  task: index.optional(),
+  task: z.optional(index),
 });
 
-const shardNumber = z.number().int().positive();
+const shardNumber = z.int().check(z.positive());
 /** A shard run (`resume --shard K/N`) began: its share of the fan-out task's branches. */
 const shardStartSchema = z.object({
   ...base,
@@ -151,7 +151,7 @@ const shardStartSchema = z.object({
   of: shardNumber,
   /** How many branches the task has (the shard's are the ordinals ≡ shard−1 mod of). */
   branches: index,
-  host: z.string().optional(),
+  host: z.optional(z.string()),
 });
 /** A shard run ended: how its branches went in this run. */
 const shardEndSchema = z.object({
@@ -164,8 +164,8 @@ const shardEndSchema = z.object({
   /** Ordinals of the branches that failed. */
   failed: z.array(index),
   /** Time the shard's requests waited before retries and for the pacer's budget. */
-  waitMs: z.number().nonnegative(),
-  pacedMs: z.number().nonnegative().optional(),
+  waitMs: z.number().check(z.nonnegative()),
+  pacedMs: z.optional(z.number().check(z.nonnegative())),
 });
 /** `taskflow merge` folded a shard copy's records (those before this record) in. */
 const shardMergeSchema = z.object({
@@ -180,7 +180,7 @@ const shardMergeSchema = z.object({
   branches: z.array(index),
 });
 
-export const journalRecordSchema = z.discriminatedUnion('type', [
+const recordSchemas = [
   sessionStartSchema,
   taskStartSchema,
   itemStartSchema,
@@ -193,7 +193,9 @@ export const journalRecordSchema = z.discriminatedUnion('type', [
   shardStartSchema,
   shardEndSchema,
   shardMergeSchema,
-]);
+] as const;
+
+export const journalRecordSchema = z.discriminatedUnion('type', [...recordSchemas]);
 
 export type JournalRecord = z.infer<typeof journalRecordSchema>;
 export type JournalRecordType = JournalRecord['type'];
@@ -206,7 +208,7 @@ type WithoutStamp<T> = T extends unknown ? Omit<T, 'seq' | 'at'> : never;
 export type JournalRecordInput = WithoutStamp<JournalRecord>;
 
 export const JOURNAL_RECORD_TYPES: ReadonlySet<string> = new Set(
-  journalRecordSchema.options.map((option) => option.shape.type.value),
+  recordSchemas.flatMap((schema) => schema.shape.type.def.values),
 );
 
 // Compile-time checks that the stored shapes accept what the agent and engine produce.

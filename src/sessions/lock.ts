@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { TaskflowError } from '../errors.js';
 
 export const LOCK_FILE = 'lock';
@@ -13,11 +13,11 @@ const UNREADABLE_LOCK_GRACE_MS = 10_000;
 const TAKEOVER_ATTEMPTS = 5;
 
 const lockInfoSchema = z.object({
-  pid: z.number().int().positive(),
+  pid: z.int().check(z.positive()),
   host: z.string(),
   startedAt: z.iso.datetime({ offset: true }),
   /** Random; tells this holder's lock from a later one with the same pid. */
-  token: z.string().optional(),
+  token: z.optional(z.string()),
 });
 export type LockInfo = z.infer<typeof lockInfoSchema>;
 

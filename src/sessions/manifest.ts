@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { TaskflowError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { jsonMayExceed } from './json-pieces.js';
@@ -14,8 +14,8 @@ export const MANIFEST_SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 const usageSchema = z.object({
-  inputTokens: z.number().int().nonnegative(),
-  outputTokens: z.number().int().nonnegative(),
+  inputTokens: z.int().check(z.nonnegative()),
+  outputTokens: z.int().check(z.nonnegative()),
 });
 
 /** One task's definition as the run used it: part name -> short hash (task-fingerprints.ts). */
@@ -35,9 +35,9 @@ export const fingerprintSchema = z.object({
    * finished tasks (refused) from edits to tasks still to run (allowed). Absent in sessions
    * written before it existed: any changed file then refuses.
    */
-  tasks: z.array(taskFingerprintSchema).optional(),
+  tasks: z.optional(z.array(taskFingerprintSchema)),
   /** Taskflow-level parts (`globals`, `model_config`) a resumed run keeps from the session. */
-  taskflow: z.record(z.string(), z.string()).optional(),
+  taskflow: z.optional(z.record(z.string(), z.string())),
 });
 
 export const runnerSchema = z.object({ version: z.string() });
@@ -63,53 +63,53 @@ export const sessionStatusSchema = z.enum([
 export const taskStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
 
 export const manifestTaskSchema = z.object({
-  index: z.number().int().nonnegative(),
+  index: z.int().check(z.nonnegative()),
   name: z.string(),
   status: taskStatusSchema,
-  items: z
-    .object({
-      total: z.number().int().nonnegative(),
-      succeeded: z.number().int().nonnegative(),
-      failed: z.number().int().nonnegative(),
-    })
-    .optional(),
-  durationMs: z.number().nonnegative().optional(),
+  items: z.optional(
+    z.object({
+      total: z.int().check(z.nonnegative()),
+      succeeded: z.int().check(z.nonnegative()),
+      failed: z.int().check(z.nonnegative()),
+    }),
+  ),
+  durationMs: z.optional(z.number().check(z.nonnegative())),
   usage: usageSchema,
   /** Model requests sent, failed attempts included. */
-  requests: z.number().int().nonnegative(),
+  requests: z.int().check(z.nonnegative()),
   /** Retries by error class (`rate-limited`, `network`, ...). */
-  retries: z.record(z.string(), z.number().int().nonnegative()),
+  retries: z.record(z.string(), z.int().check(z.nonnegative())),
   /** Time spent waiting before retries. */
-  waitMs: z.number().nonnegative(),
+  waitMs: z.number().check(z.nonnegative()),
   /** Time spent waiting for the pacer's rate-limit budget (absent: none, or an older session). */
-  pacedMs: z.number().nonnegative().optional(),
+  pacedMs: z.optional(z.number().check(z.nonnegative())),
 });
 
 export const manifestErrorSchema = z.object({
   /** Resilience class (`quota`, `rate-limited`, ...) when the error was classified. */
-  class: z.string().optional(),
+  class: z.optional(z.string()),
   /** TaskflowError code. */
   code: z.string(),
   message: z.string(),
-  task: z.number().int().nonnegative().optional(),
+  task: z.optional(z.int().check(z.nonnegative())),
 });
 
 const isoTime = z.iso.datetime({ offset: true });
 
 /** One shard run of a fan-out task (`resume --shard K/N`), as the journal records it. */
 export const manifestShardSchema = z.object({
-  task: z.number().int().nonnegative(),
-  shard: z.number().int().positive(),
-  of: z.number().int().positive(),
+  task: z.int().check(z.nonnegative()),
+  shard: z.int().check(z.positive()),
+  of: z.int().check(z.positive()),
   /** The task's branch count; the shard's branches are the ordinals ≡ shard−1 (mod of). */
-  branches: z.number().int().nonnegative(),
-  host: z.string().optional(),
+  branches: z.int().check(z.nonnegative()),
+  host: z.optional(z.string()),
   startedAt: isoTime,
   /** Set once a run of the shard ended (it may have been killed and resumed before). */
-  endedAt: isoTime.optional(),
+  endedAt: z.optional(isoTime),
   /** Its branches that succeeded / failed (ordinals), as of its last end. */
-  succeeded: z.number().int().nonnegative(),
-  failed: z.array(z.number().int().nonnegative()),
+  succeeded: z.int().check(z.nonnegative()),
+  failed: z.array(z.int().check(z.nonnegative())),
   /** Its records were merged into this session (`taskflow merge`). */
   merged: z.boolean(),
 });
@@ -120,7 +120,7 @@ export const manifestSchema = z.object({
   status: sessionStatusSchema,
   createdAt: isoTime,
   updatedAt: isoTime,
-  finishedAt: isoTime.optional(),
+  finishedAt: z.optional(isoTime),
   taskflow: taskflowReferenceSchema,
   /** Globals after CLI overrides (redacted by the caller). */
   globals: z.record(z.string(), z.unknown()),
@@ -129,16 +129,16 @@ export const manifestSchema = z.object({
    * the manifest is rewritten at every step, so they stay only in the journal's
    * `session-start` record, from which loadManifest restores them.
    */
-  globalsInJournal: z.literal(true).optional(),
-  modelConfig: z.string().optional(),
+  globalsInJournal: z.optional(z.literal(true)),
+  modelConfig: z.optional(z.string()),
   /** The folder the run started in: resume loads definitions and runs shell tasks there. */
-  workingDirectory: z.string().optional(),
+  workingDirectory: z.optional(z.string()),
   /** Absolute extra search roots of the run (`--path`, `TASKFLOW_PATH`), in order. */
-  searchPaths: z.array(z.string()).optional(),
+  searchPaths: z.optional(z.array(z.string())),
   fingerprint: fingerprintSchema,
   runner: runnerSchema,
-  error: manifestErrorSchema.optional(),
-  resumeNotBefore: isoTime.optional(),
+  error: z.optional(manifestErrorSchema),
+  resumeNotBefore: z.optional(isoTime),
   tasks: z.array(manifestTaskSchema),
   usage: usageSchema,
   /** Output id -> a short preview of its value. */
@@ -147,9 +147,9 @@ export const manifestSchema = z.object({
    * The highest journal `seq` written (and synced) before this manifest: a journal that
    * ends earlier lost records (journal-coverage.ts). Absent in older sessions.
    */
-  journalSeq: z.number().int().nonnegative().optional(),
+  journalSeq: z.optional(z.int().check(z.nonnegative())),
   /** Shard runs of fan-out tasks, in the order they started (version 2). */
-  shards: z.array(manifestShardSchema).optional(),
+  shards: z.optional(z.array(manifestShardSchema)),
 });
 
 /** Globals whose JSON may be larger than this are not copied into manifest.json. */

@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { anyMapSchema, HEADER_KEY, headerSchema } from './common.js';
+import * as z from '../../zod.js';
+import { anyMapSchema, HEADER_KEY, headerSchema, nullishField } from './common.js';
 
 /** `messages` and non-openai backends are seclab features we cannot serve; accepted with a
  *  warning so a shared config still loads, refused when a task uses such a model. */
@@ -7,13 +7,16 @@ export const apiTypeSchema = z.enum(['chat_completions', 'responses', 'messages'
 
 export const modelConfigSchema = z.strictObject({
   [HEADER_KEY]: headerSchema,
-  api_type: apiTypeSchema.nullish().describe('default API for all models'),
-  backend: z.string().nullish().describe('seclab SDK adapter (only openai_agents is supported)'),
-  models: z.record(z.string(), z.string().min(1)).nullish().describe('logical name -> model id'),
-  model_settings: z
-    .record(z.string(), anyMapSchema)
-    .nullish()
-    .describe('per logical model: API settings and engine keys'),
+  api_type: nullishField(apiTypeSchema, 'default API for all models'),
+  backend: nullishField(z.string(), 'seclab SDK adapter (only openai_agents is supported)'),
+  models: nullishField(
+    z.record(z.string(), z.string().check(z.minLength(1))),
+    'logical name -> model id',
+  ),
+  model_settings: nullishField(
+    z.record(z.string(), anyMapSchema),
+    'per logical model: API settings and engine keys',
+  ),
 });
 
 export type RawModelConfig = z.infer<typeof modelConfigSchema>;

@@ -1,9 +1,9 @@
-import { z } from 'zod';
-import { HEADER_KEY, headerSchema } from './common.js';
+import * as z from '../../zod.js';
+import { HEADER_KEY, headerSchema, nullishField } from './common.js';
 
 export const promptSchema = z.strictObject({
   [HEADER_KEY]: headerSchema,
-  prompt: z.string().nullish().describe('text included with {% include %}'),
+  prompt: nullishField(z.string(), 'text included with {% include %}'),
 });
 
 export type RawPrompt = z.infer<typeof promptSchema>;

@@ -1,76 +1,85 @@
-import { z } from 'zod';
+import * as z from '../../zod.js';
 import {
   anyMapSchema,
   durationSchema,
   HEADER_KEY,
   headerSchema,
+  nullishField,
   refSchema,
   stringishMapSchema,
 } from './common.js';
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const nonEmptyString = () => z.string().check(z.minLength(1));
+
 const modelEntrySchema = z.union([
-  z.string().min(1),
-  z.strictObject({ model: z.string().min(1), model_settings: anyMapSchema.nullish() }),
+  nonEmptyString(),
+  z.strictObject({ model: nonEmptyString(), model_settings: nullishField(anyMapSchema) }),
 ]);
 
 /** The fields of one task, as written. Rules across fields are checked in task-rules.ts. */
 export const taskSchema = z.strictObject({
-  name: z.string().nullish().describe('label in output, events and sessions'),
-  description: z.string().nullish().describe('documentation only'),
-  agents: z
-    .array(refSchema)
-    .nullish()
-    .describe('personalities: first is primary, rest are handoff targets'),
-  user_prompt: z.string().nullish().describe('the prompt (template)'),
-  run: z.string().nullish().describe('shell script run with bash -e; a shell task'),
-  uses: refSchema.nullish().describe('single-task taskflow used as the base of this task'),
-  inputs: anyMapSchema.nullish().describe('template variables inputs.*'),
-  model: z.string().nullish().describe('model_config key or literal model id'),
-  model_settings: anyMapSchema.nullish().describe('merged over the model config settings'),
-  toolboxes: z.array(refSchema).nullish().describe('replaces the toolboxes of all agents'),
-  blocked_tools: z.array(z.string()).nullish().describe('MCP tool names hidden from the model'),
-  headless: z.boolean().nullish().describe('auto-approve confirm tools'),
-  must_complete: z.boolean().nullish().describe('stop the taskflow if this task fails'),
-  max_steps: z
-    .int()
-    .min(0)
-    .nullish()
-    .describe('maximum model turns per prompt (0 or none: the default, 50)'),
-  exclude_from_context: z.boolean().nullish().describe('stop after the first round of tool calls'),
-  repeat_prompt: z.boolean().nullish().describe('run the prompt once per item of an iterable'),
-  async: z.boolean().nullish().describe('run repeat items concurrently'),
-  async_limit: z.int().min(1).nullish().describe('concurrency bound for async (default 5)'),
-  env: stringishMapSchema
-    .nullish()
-    .describe('variables for the task shell and MCP servers (templates)'),
-  id: z
-    .string()
-    .regex(
-      IDENTIFIER_PATTERN,
-      'must be an identifier (letters, digits, _; not starting with a digit)',
-    )
-    .nullish()
-    .describe('publishes the result as outputs.<id>'),
-  outputs: anyMapSchema.nullish().describe('JSON Schema (2020-12) the result must satisfy'),
-  if: z.union([z.string(), z.boolean()]).nullish().describe('skip the task unless truthy'),
-  over: z.string().nullish().describe('explicit iterable for repeat_prompt'),
-  capture: z.enum(['tool_result', 'response']).nullish().describe('what the task result is'),
-  models: z.array(modelEntrySchema).min(1).nullish().describe('run the task once per model'),
-  model_concurrency: z.int().min(0).nullish().describe('concurrency bound for models (0 = all)'),
-  completion: z.enum(['all', 'any']).nullish().describe('how fan-out branches decide success'),
-  timeout: durationSchema.nullish().describe('wall-clock limit for the task (90s, 10m)'),
+  name: nullishField(z.string(), 'label in output, events and sessions'),
+  description: nullishField(z.string(), 'documentation only'),
+  agents: nullishField(
+    z.array(refSchema),
+    'personalities: first is primary, rest are handoff targets',
+  ),
+  user_prompt: nullishField(z.string(), 'the prompt (template)'),
+  run: nullishField(z.string(), 'shell script run with bash -e; a shell task'),
+  uses: nullishField(refSchema, 'single-task taskflow used as the base of this task'),
+  inputs: nullishField(anyMapSchema, 'template variables inputs.*'),
+  model: nullishField(z.string(), 'model_config key or literal model id'),
+  model_settings: nullishField(anyMapSchema, 'merged over the model config settings'),
+  toolboxes: nullishField(z.array(refSchema), 'replaces the toolboxes of all agents'),
+  blocked_tools: nullishField(z.array(z.string()), 'MCP tool names hidden from the model'),
+  headless: nullishField(z.boolean(), 'auto-approve confirm tools'),
+  must_complete: nullishField(z.boolean(), 'stop the taskflow if this task fails'),
+  max_steps: nullishField(
+    z.int().check(z.minimum(0)),
+    'maximum model turns per prompt (0 or none: the default, 50)',
+  ),
+  exclude_from_context: nullishField(z.boolean(), 'stop after the first round of tool calls'),
+  repeat_prompt: nullishField(z.boolean(), 'run the prompt once per item of an iterable'),
+  async: nullishField(z.boolean(), 'run repeat items concurrently'),
+  async_limit: nullishField(z.int().check(z.minimum(1)), 'concurrency bound for async (default 5)'),
+  env: nullishField(stringishMapSchema, 'variables for the task shell and MCP servers (templates)'),
+  id: nullishField(
+    z
+      .string()
+      .check(
+        z.regex(
+          IDENTIFIER_PATTERN,
+          'must be an identifier (letters, digits, _; not starting with a digit)',
+        ),
+      ),
+    'publishes the result as outputs.<id>',
+  ),
+  outputs: nullishField(anyMapSchema, 'JSON Schema (2020-12) the result must satisfy'),
+  if: nullishField(z.union([z.string(), z.boolean()]), 'skip the task unless truthy'),
+  over: nullishField(z.string(), 'explicit iterable for repeat_prompt'),
+  capture: nullishField(z.enum(['tool_result', 'response']), 'what the task result is'),
+  models: nullishField(
+    z.array(modelEntrySchema).check(z.minLength(1)),
+    'run the task once per model',
+  ),
+  model_concurrency: nullishField(
+    z.int().check(z.minimum(0)),
+    'concurrency bound for models (0 = all)',
+  ),
+  completion: nullishField(z.enum(['all', 'any']), 'how fan-out branches decide success'),
+  timeout: nullishField(durationSchema, 'wall-clock limit for the task (90s, 10m)'),
 });
 
 export const taskflowSchema = z.strictObject({
   [HEADER_KEY]: headerSchema,
-  globals: anyMapSchema.nullish().describe('template variables globals.*'),
-  model_config: refSchema.nullish().describe('model config used by the tasks'),
-  taskflow: z
-    .array(z.strictObject({ task: taskSchema }))
-    .nullish()
-    .describe('tasks, run in order (none: nothing to do)'),
+  globals: nullishField(anyMapSchema, 'template variables globals.*'),
+  model_config: nullishField(refSchema, 'model config used by the tasks'),
+  taskflow: nullishField(
+    z.array(z.strictObject({ task: taskSchema })),
+    'tasks, run in order (none: nothing to do)',
+  ),
 });
 
 export type RawTask = z.infer<typeof taskSchema>;
