@@ -75,7 +75,7 @@ function exitCodeOf(end: RunEnd): number {
  */
 export async function executeRun(context: RuntimeContext, input: ExecuteRunInput): Promise<number> {
   const { session } = input;
-  const command = startRunningCommand(context, {
+  const command = await startRunningCommand(context, {
     ...(input.output !== undefined && { output: input.output }),
     sessionId: session.id,
     stateDir: session.stateDir,

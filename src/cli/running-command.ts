@@ -40,10 +40,10 @@ export interface RunningCommand {
   dispose(): Promise<void>;
 }
 
-export function startRunningCommand(
+export async function startRunningCommand(
   context: RuntimeContext,
   options: RunningCommandOptions,
-): RunningCommand {
+): Promise<RunningCommand> {
   const redactor = new Redactor();
   // Known before anything runs: a shell task may print a token no template ever read.
   redactor.addEnvironment(context.environment);
@@ -60,7 +60,7 @@ export function startRunningCommand(
     context.environment.CI !== 'false';
   const mode = chooseOutputMode(options.output, { stdoutIsTty, ci });
   const answerOnStdout = options.answerOnStdout === true && mode !== 'jsonl';
-  const modeReporter = createReporter({
+  const modeReporter = await createReporter({
     mode,
     stdout: answerOnStdout ? context.stderr : context.stdout,
     stderr: context.stderr,

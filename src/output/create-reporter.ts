@@ -3,14 +3,14 @@ import type { EventSink } from '../events.js';
 import { createJsonlReporter } from './jsonl-reporter.js';
 import { createPlainReporter } from './plain-reporter.js';
 import type { Reporter, ReporterOptions } from './reporter.js';
-import { createTtyReporter } from './tty-reporter.js';
 
 /**
  * The reporter for `options.mode`. Its `onEvent` never throws (the EventSink contract):
- * a rendering failure is reported once on stderr and the run goes on.
+ * a rendering failure is reported once on stderr and the run goes on. tty mode's code (ora,
+ * string-width) loads only when that mode is chosen: CI and piped runs never pay for it.
  */
-export function createReporter(options: ReporterOptions): Reporter {
-  const reporter = createFor(options);
+export async function createReporter(options: ReporterOptions): Promise<Reporter> {
+  const reporter = await createFor(options);
   let reportedFailure = false;
   const onEvent: EventSink = (event) => {
     try {
@@ -33,13 +33,15 @@ export function createReporter(options: ReporterOptions): Reporter {
   };
 }
 
-function createFor(options: ReporterOptions): Reporter {
+async function createFor(options: ReporterOptions): Promise<Reporter> {
   switch (options.mode) {
     case 'jsonl':
       return createJsonlReporter(options);
     case 'plain':
       return createPlainReporter(options);
-    case 'tty':
+    case 'tty': {
+      const { createTtyReporter } = await import('./tty-reporter.js');
       return createTtyReporter(options);
+    }
   }
 }

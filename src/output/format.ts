@@ -10,9 +10,17 @@ type ModelRetryEvent = Extract<TaskflowEvent, { type: 'model-retry' }>;
 // Durations have one written form, shared with messages and `sessions show` (src/duration.ts).
 export { formatDuration, formatWait };
 
-/** `1,234` */
+/** `1,234` (by hand: the first toLocaleString call loads ICU data, ~5 ms of start-up). */
 export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  const rounded = Math.round(value);
+  if (!Number.isFinite(rounded)) return String(rounded);
+  const digits = String(Math.abs(rounded));
+  let grouped = '';
+  for (let end = digits.length; end > 0; end -= 3) {
+    const group = digits.slice(Math.max(0, end - 3), end);
+    grouped = grouped === '' ? group : `${group},${grouped}`;
+  }
+  return rounded < 0 ? `-${grouped}` : grouped;
 }
 
 /** `1,234 in / 567 out` */

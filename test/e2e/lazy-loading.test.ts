@@ -112,6 +112,15 @@ describe('libraries load only when the command needs them', () => {
     for (const heavy of [...MODEL_AND_MCP, 'ajv']) expect(packages).not.toContain(heavy);
   });
 
+  it('a run that is not on a terminal loads no spinner or terminal-width code', async () => {
+    const flow = writeFlow('shell-plain.yaml', SHELL_TASK);
+    for (const output of ['plain', 'jsonl']) {
+      const packages = await loadedPackages(['run', flow, '--output', output]);
+      for (const terminalOnly of ['ora', 'string-width', 'chalk'])
+        expect(packages).not.toContain(terminalOnly);
+    }
+  });
+
   it('validate without outputs loads no ajv, model or MCP library', async () => {
     const flow = writeFlow('prompts.yaml', SHELL_TASK + PROMPT_TASK.repeat(3));
     const packages = await loadedPackages(['validate', flow]);

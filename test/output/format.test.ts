@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeErrorClass,
+  formatCount,
   formatTokens,
   oneLine,
   runEndError,
@@ -11,6 +12,13 @@ describe('format', () => {
   it('formats token counts with separators', () => {
     expect(formatTokens({ inputTokens: 1234, outputTokens: 567 })).toBe('1,234 in / 567 out');
     expect(formatTokens({ inputTokens: 1_234_567, outputTokens: 0 })).toBe('1,234,567 in / 0 out');
+  });
+
+  it('groups digits as en-US does, rounding first', () => {
+    const values = [0, 7, 999, 1000, 1001, 12_345, 999_999, 1_000_000, 1234.5, 2_147_483_647];
+    for (const value of [...values, ...values.map((positive) => -positive - 1)]) {
+      expect(formatCount(value)).toBe(Math.round(value).toLocaleString('en-US'));
+    }
   });
 
   it('words error classes for retry notices', () => {

@@ -3,10 +3,10 @@ import { createReporter } from '../../src/output/create-reporter.js';
 import { collectingStream, singleItemRun } from './sample-events.js';
 
 describe('jsonl reporter', () => {
-  it('writes exactly one JSON object per event on stdout and nothing else', () => {
+  it('writes exactly one JSON object per event on stdout and nothing else', async () => {
     const stdout = collectingStream();
     const stderr = collectingStream();
-    const reporter = createReporter({
+    const reporter = await createReporter({
       mode: 'jsonl',
       stdout: stdout.stream,
       stderr: stderr.stream,
@@ -31,9 +31,9 @@ describe('jsonl reporter', () => {
     );
   });
 
-  it('keeps a delta containing newlines on one line', () => {
+  it('keeps a delta containing newlines on one line', async () => {
     const stdout = collectingStream();
-    const reporter = createReporter({
+    const reporter = await createReporter({
       mode: 'jsonl',
       stdout: stdout.stream,
       stderr: collectingStream().stream,

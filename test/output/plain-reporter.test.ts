@@ -12,10 +12,10 @@ import {
 
 const NOW = '2025-03-01T12:00:00.000Z';
 
-function plain(): { reporter: Reporter; stdout: Collected; stderr: Collected } {
+async function plain(): Promise<{ reporter: Reporter; stdout: Collected; stderr: Collected }> {
   const stdout = collectingStream();
   const stderr = collectingStream();
-  const reporter = createReporter({
+  const reporter = await createReporter({
     mode: 'plain',
     stdout: stdout.stream,
     stderr: stderr.stream,
@@ -32,8 +32,8 @@ function countOf(text: string, needle: string): number {
 }
 
 describe('plain reporter', () => {
-  it('prints timestamped lines without ANSI, each message once, and retry lines', () => {
-    const { reporter, stdout, stderr } = plain();
+  it('prints timestamped lines without ANSI, each message once, and retry lines', async () => {
+    const { reporter, stdout, stderr } = await plain();
     for (const event of singleItemRun()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();
@@ -61,8 +61,8 @@ describe('plain reporter', () => {
     expect(out.indexOf('stream interrupted')).toBeLessThan(out.indexOf('Echo replied hello.'));
   });
 
-  it('prints interleaved items whole, with [item N] prefixes', () => {
-    const { reporter, stdout } = plain();
+  it('prints interleaved items whole, with [item N] prefixes', async () => {
+    const { reporter, stdout } = await plain();
     for (const event of twoItemTask()) reporter.onEvent(event);
     const out = stdout.text();
     expect(out).toContain(`${NOW} [item 1] reviewer: a.ts looks fine.\n`);
@@ -72,8 +72,8 @@ describe('plain reporter', () => {
     expect(out).toContain('task 1 per-file started (2 items)');
   });
 
-  it('indents multi-line messages, strips escapes, and flushes on close', () => {
-    const { reporter, stdout } = plain();
+  it('indents multi-line messages, strips escapes, and flushes on close', async () => {
+    const { reporter, stdout } = await plain();
     const [start, , , , , delta] = twoItemTask();
     if (start?.type !== 'task-start' || delta?.type !== 'text-delta')
       throw new Error('fixture changed');
@@ -86,8 +86,8 @@ describe('plain reporter', () => {
     expect(stdout.text()).not.toMatch(ANSI);
   });
 
-  it("prints a failed shell task's stderr lines below its line, and marks restored tasks", () => {
-    const { reporter, stdout } = plain();
+  it("prints a failed shell task's stderr lines below its line, and marks restored tasks", async () => {
+    const { reporter, stdout } = await plain();
     for (const event of restoredThenShellFailure()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();

@@ -43,10 +43,10 @@ function pacedRun(waits: readonly Wait[]): TaskflowEvent[] {
   ]);
 }
 
-function render(mode: 'plain' | 'tty', events: readonly TaskflowEvent[]) {
+async function render(mode: 'plain' | 'tty', events: readonly TaskflowEvent[]) {
   const stdout = collectingStream();
   const stderr = collectingStream();
-  const reporter = createReporter({
+  const reporter = await createReporter({
     mode,
     stdout: stdout.stream,
     stderr: stderr.stream,
@@ -81,8 +81,8 @@ describe('rate-limit-wait', () => {
     );
   });
 
-  it('plain prints a line for waits of a second or more only', () => {
-    const { stdout } = render(
+  it('plain prints a line for waits of a second or more only', async () => {
+    const { stdout } = await render(
       'plain',
       pacedRun([
         wait('requests', 40, 0),
@@ -96,8 +96,8 @@ describe('rate-limit-wait', () => {
     ]);
   });
 
-  it('tty without a spinner prints noticeable waits as status lines, and the totals at the end', () => {
-    const { stdout, stderr } = render(
+  it('tty without a spinner prints noticeable waits as status lines, and the totals at the end', async () => {
+    const { stdout, stderr } = await render(
       'tty',
       pacedRun([wait('requests', 40, 0), wait('server-wait', 5000, null)]),
     );

@@ -11,17 +11,17 @@ import {
   type Collected,
 } from './sample-events.js';
 
-function tty(options: { color: boolean; spinner: boolean; columns?: number }): {
+async function tty(options: { color: boolean; spinner: boolean; columns?: number }): Promise<{
   reporter: Reporter;
   stdout: Collected;
   stderr: Collected;
-} {
+}> {
   const stdout = collectingStream();
   const stderr = collectingStream();
   // A terminal's stream reports its width; the table must fit it.
   if (options.columns !== undefined)
     Object.assign(stdout.stream, { isTTY: true, columns: options.columns });
-  const reporter = createReporter({
+  const reporter = await createReporter({
     mode: 'tty',
     stdout: stdout.stream,
     stderr: stderr.stream,
@@ -32,8 +32,8 @@ function tty(options: { color: boolean; spinner: boolean; columns?: number }): {
 }
 
 describe('tty reporter', () => {
-  it('without spinner and colour streams text, marks retries and ends with a summary table', () => {
-    const { reporter, stdout, stderr } = tty({ color: false, spinner: false });
+  it('without spinner and colour streams text, marks retries and ends with a summary table', async () => {
+    const { reporter, stdout, stderr } = await tty({ color: false, spinner: false });
     for (const event of singleItemRun()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();
@@ -88,16 +88,16 @@ describe('tty reporter', () => {
     ).toBe(true);
   });
 
-  it('uses ANSI colours when color is true', () => {
-    const { reporter, stdout } = tty({ color: true, spinner: false });
+  it('uses ANSI colours when color is true', async () => {
+    const { reporter, stdout } = await tty({ color: true, spinner: false });
     for (const event of singleItemRun()) reporter.onEvent(event);
     reporter.close();
     expect(stdout.text()).toMatch(ANSI);
     expect(stdout.text()).toContain('\u001b[32m✔\u001b[39m echo.echo');
   });
 
-  it('buffers the text of concurrent items and prints each message whole', () => {
-    const { reporter, stdout } = tty({ color: false, spinner: false });
+  it('buffers the text of concurrent items and prints each message whole', async () => {
+    const { reporter, stdout } = await tty({ color: false, spinner: false });
     for (const event of twoItemTask()) reporter.onEvent(event);
     const out = stdout.text();
     expect(out).toContain(
@@ -106,8 +106,8 @@ describe('tty reporter', () => {
     expect(out).toContain('\n[item 1] reviewer: a.ts looks fine.\n[item 1] ✔ done\n');
   });
 
-  it('ends a partial line on close and strips escapes from model text', () => {
-    const { reporter, stdout } = tty({ color: false, spinner: false });
+  it('ends a partial line on close and strips escapes from model text', async () => {
+    const { reporter, stdout } = await tty({ color: false, spinner: false });
     const events = singleItemRun();
     const delta = events.find((event) => event.type === 'text-delta');
     if (delta === undefined) throw new Error('fixture has no text-delta');
@@ -117,8 +117,8 @@ describe('tty reporter', () => {
     expect(stdout.text()).toBe('partial text\n');
   });
 
-  it('runs a real ora spinner on stderr and stops it on close', () => {
-    const { reporter, stdout, stderr } = tty({ color: false, spinner: true });
+  it('runs a real ora spinner on stderr and stops it on close', async () => {
+    const { reporter, stdout, stderr } = await tty({ color: false, spinner: true });
     for (const event of singleItemRun().slice(0, 4)) reporter.onEvent(event);
     expect(stderr.text()).toContain('waiting for gpt-4.1');
     reporter.close();
@@ -128,8 +128,8 @@ describe('tty reporter', () => {
     expect(stdout.text()).toContain('Task 1: echo-task');
   });
 
-  it("shows a failed shell task's stderr lines under its error, escapes stripped", () => {
-    const { reporter, stdout } = tty({ color: false, spinner: false });
+  it("shows a failed shell task's stderr lines under its error, escapes stripped", async () => {
+    const { reporter, stdout } = await tty({ color: false, spinner: false });
     for (const event of restoredThenShellFailure()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();
@@ -141,8 +141,8 @@ describe('tty reporter', () => {
     );
   });
 
-  it('marks a task restored from the earlier run, in its line and in the table', () => {
-    const { reporter, stdout } = tty({ color: false, spinner: false });
+  it('marks a task restored from the earlier run, in its line and in the table', async () => {
+    const { reporter, stdout } = await tty({ color: false, spinner: false });
     for (const event of restoredThenShellFailure()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();
@@ -151,8 +151,8 @@ describe('tty reporter', () => {
     expect(out).toMatch(/^\s+total\s+failed\s+4\.3s\s+100 in \/ 10 out\s+0$/m);
   });
 
-  it('fits the summary table to the terminal width', () => {
-    const { reporter, stdout } = tty({ color: false, spinner: false, columns: 50 });
+  it('fits the summary table to the terminal width', async () => {
+    const { reporter, stdout } = await tty({ color: false, spinner: false, columns: 50 });
     for (const event of restoredThenShellFailure()) reporter.onEvent(event);
     reporter.close();
     const out = stdout.text();

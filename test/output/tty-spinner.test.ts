@@ -48,8 +48,8 @@ vi.mock('ora', () => ({
 describe('tty spinner', () => {
   beforeEach(() => fake.reset());
 
-  it('never constructs ora when the spinner is disabled', () => {
-    const reporter = createReporter({
+  it('never constructs ora when the spinner is disabled', async () => {
+    const reporter = await createReporter({
       mode: 'tty',
       stdout: collectingStream().stream,
       stderr: collectingStream().stream,
@@ -61,9 +61,9 @@ describe('tty spinner', () => {
     expect(fake.options).toEqual([]);
   });
 
-  it('spins while waiting, stops for streamed text, tool ends, pause and close', () => {
+  it('spins while waiting, stops for streamed text, tool ends, pause and close', async () => {
     const stderr = collectingStream();
-    const reporter = createReporter({
+    const reporter = await createReporter({
       mode: 'tty',
       stdout: collectingStream().stream,
       stderr: stderr.stream,
@@ -101,8 +101,8 @@ describe('tty spinner', () => {
     expect(fake.calls).not.toContain('stop while idle');
   });
 
-  it('ends the model activity when a reply without text starts a tool call', () => {
-    const reporter = createReporter({
+  it('ends the model activity when a reply without text starts a tool call', async () => {
+    const reporter = await createReporter({
       mode: 'tty',
       stdout: collectingStream().stream,
       stderr: collectingStream().stream,
@@ -122,11 +122,11 @@ describe('tty spinner', () => {
     reporter.close();
   });
 
-  it('stops at once when the terminal is resized to 0 columns, and resumes after', () => {
+  it('stops at once when the terminal is resized to 0 columns, and resumes after', async () => {
     const stderr = collectingStream();
     const terminal = stderr.stream as NodeJS.WritableStream & { columns?: number };
     terminal.columns = 100;
-    const reporter = createReporter({
+    const reporter = await createReporter({
       mode: 'tty',
       stdout: collectingStream().stream,
       stderr: terminal,

@@ -84,7 +84,7 @@ export async function askCommand(
           explicit: source.explicit,
         });
 
-  const command = startRunningCommand(context, {
+  const command = await startRunningCommand(context, {
     ...(options.output !== undefined && { output: options.output }),
     answerOnStdout: true,
   });

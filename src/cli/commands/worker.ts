@@ -63,7 +63,7 @@ export async function workerCommand(
   }
   const url = parseRedisUrl(value, fromFlag ? '--queue' : 'TASKFLOW_QUEUE');
   const connection = await connectQueue(url);
-  const command = startRunningCommand(context, { output: options.output ?? 'plain' });
+  const command = await startRunningCommand(context, { output: options.output ?? 'plain' });
   const { redactor, logger } = command;
   // Every branch running here listens on it (concurrency × requests and tool calls).
   setMaxListeners(0, command.interrupt.signal);
