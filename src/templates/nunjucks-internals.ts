@@ -3,8 +3,10 @@
  * nodes, compiler, transformer). Everything nunjucks-internal goes through this file, so a
  * nunjucks upgrade that moves these is felt in one place.
  */
-import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
+// Not exported by the package index (see nunjucks-transformer.d.ts); the same module
+// nunjucks' compiler loads, so bundled or not there is one copy of the AST node classes.
+import transformerModule from 'nunjucks/src/transformer.js';
 
 /** A nunjucks AST node. Child nodes live in the properties named by `fields`. */
 export interface AstNode {
@@ -148,7 +150,7 @@ export function createParser(source: string): NunjucksParser {
   return parser;
 }
 
-let transformer: NunjucksTransformer | undefined;
+const transformer = transformerModule as NunjucksTransformer;
 
 /**
  * Compile an AST (after our rewrites) to the code object nunjucks' Template accepts. It
@@ -160,9 +162,6 @@ export function compileAst(
   templateName: string | undefined,
   runtime: Readonly<NunjucksRuntime>,
 ): CompiledTemplateSource {
-  // The transformer (block `super()` lifting, async conversion) is not exported by the
-  // package index; it is already loaded by nunjucks' compiler, so this require is free.
-  transformer ??= createRequire(import.meta.url)('nunjucks/src/transformer') as NunjucksTransformer;
   const compiler = new internals.compiler.Compiler(templateName, false);
   // nunjucks copies callee names into a JS string escaping only `"`; a name with a
   // backslash (from a string literal key) would end that string early.
