@@ -13,7 +13,9 @@ import { packagesInTrace } from './loaded-packages.js';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join(REPO_ROOT, 'bin/taskflow.js');
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/definitions');
-const TRACE_IMPORTS = pathToFileURL(path.join(REPO_ROOT, 'test/fixtures/trace-imports.mjs')).href;
+const TRACE_IMPORTS = pathToFileURL(
+  path.join(REPO_ROOT, 'test/fixtures/trace-loaded-files.mjs'),
+).href;
 
 interface CliResult {
   readonly code: number;
@@ -237,7 +239,7 @@ describe('taskflow schema', () => {
 });
 
 describe('start-up stays light', () => {
-  /** Packages whose modules the ESM loader resolved while running the CLI. */
+  /** Packages whose code the CLI process loaded (ES modules and CommonJS files alike). */
   async function loadedPackages(args: readonly string[]): Promise<Set<string>> {
     const traceFile = path.join(scratch, `trace-${args.join('-').replace(/\W+/g, '_')}.txt`);
     const result = await runCli(args, {

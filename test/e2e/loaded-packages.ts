@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Which packages a traced CLI process loaded (test/fixtures/trace-imports.mjs or
- * trace-loaded-files.mjs), on either build: plain tsc (files straight from node_modules) or
+ * Which packages a traced CLI process loaded (test/fixtures/trace-loaded-files.mjs:
+ * ES modules and CommonJS files), on either build: plain tsc (files straight from node_modules) or
  * `npm run build` (a bundle file counts as the packages dist/chunks/bundle-contents.json
  * says it holds, as long as it is the file the bundler wrote).
  */
