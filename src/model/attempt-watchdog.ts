@@ -83,7 +83,10 @@ export class AttemptWatchdog {
       hooks.onResponse?.(response.status, response.headers);
       const body = response.body;
       if (body === null || nullBodyStatuses.has(response.status)) return response;
-      if (response.ok && typeof body[Symbol.asyncIterator] === 'function') {
+      // A body that is not a web stream (http-fetch.ts) is read only through its iterator,
+      // text() included, so watching the iterator covers every read.
+      const webStream = typeof (body as Partial<ReadableStream>).pipeThrough === 'function';
+      if ((response.ok || !webStream) && typeof body[Symbol.asyncIterator] === 'function') {
         watchIteration(body, this.#onBodyChunk);
         return response;
       }

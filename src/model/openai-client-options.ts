@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { TaskflowError } from '../errors.js';
 import type { Fetch, WatchdogTimeouts } from './attempt-watchdog.js';
 import { DEFAULT_TIMEOUTS } from './attempt-watchdog.js';
+import { httpFetch } from './http-fetch.js';
 import type { RequestDefaults } from './request-defaults.js';
 
 /** Options shared by the chat completions and responses clients. */
@@ -13,7 +14,7 @@ export interface OpenAiClientOptions {
   readonly tokenVariable?: string;
   /** Watchdogs; each defaults to 120 000 ms. */
   readonly timeouts?: Partial<WatchdogTimeouts>;
-  /** `fetch` to use (tests, proxies); default the global one. */
+  /** `fetch` to use (tests, proxies); default http-fetch.ts's, on node:http(s). */
   readonly fetch?: Fetch;
   /** Extra headers on every request (the provider's, e.g. `Copilot-Integration-Id`). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -37,7 +38,7 @@ export function resolveClientOptions(options: OpenAiClientOptions): ResolvedClie
     token: options.token,
     tokenVariable: options.tokenVariable ?? 'AI_API_TOKEN',
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: options.fetch ?? httpFetch,
     headers: options.headers ?? {},
     ...(options.requestDefaults !== undefined && { requestDefaults: options.requestDefaults }),
   };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeModelServer, type FakeReply } from '../fakes/fake-model-server.js';
@@ -118,10 +119,27 @@ describe('an endpoint that cannot work: exit 78 at once, naming the cause', () =
     expect(tls.connections() - before).toBe(1);
   });
 
-  it('port 6000: fetch refuses the port -> "bad port", nothing sent', async () => {
-    const endpoint = 'http://127.0.0.1:6000/v1';
-    const result = await runAgainst(endpoint, 'jsonl');
-    expectFastConfigFailure(result, endpoint, /port 6000.*bad port/);
+  it('port 6000, which the fetch standard blocks, serves like any other port (as for seclab)', async () => {
+    // Model requests go through node:http (src/model/http-fetch.ts), not the global fetch
+    // with its browser port list; seclab's httpx has no such list either.
+    const forward = net.createServer((socket) => {
+      const upstream = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      forward.once('error', reject);
+      forward.listen(6000, '127.0.0.1', resolve);
+    });
+    try {
+      server.enqueue({ kind: 'message', text: 'served on 6000' });
+      const result = await runAgainst('http://127.0.0.1:6000/v1', 'jsonl');
+      expect(result.code, result.stderr).toBe(0);
+      expect(server.requests).toHaveLength(1);
+    } finally {
+      await new Promise<void>((resolve) => forward.close(() => resolve()));
+    }
   });
 
   it('plain output: the cause on stderr, no retry notice, no stack trace', async () => {
