@@ -5,6 +5,8 @@
 // Reports wall time / ideal (whole run and the fan-out task), the runner's CPU time (the CLI
 // process itself, via a preloaded resourceUsage report) and peak RSS; PASS/FAIL against
 // the targets, the wall time judged on the fan-out task.
+// Without --items / --limit both shapes of the targets run: 200 items under async_limit 20,
+// and 1,000 under 50 (issue 15: wall time, runner CPU per item and peak RSS).
 // Usage: node bench/fanout.mjs [--items N] [--limit C] [--latency MS] [--runs R]
 import { spawn } from 'node:child_process';
 import console from 'node:console';
@@ -15,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
 import { startFakeChatServer } from './fixtures/fake-chat-server.mjs';
+import { loadVerdict, machineLoad } from './fixtures/machine-load.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURES = path.join(REPO_ROOT, 'bench', 'fixtures');
@@ -22,8 +25,12 @@ const CLI = path.join(REPO_ROOT, 'bin', 'taskflow.js');
 const REPORT_USAGE = pathToFileURL(path.join(FIXTURES, 'report-usage.mjs')).href;
 const TURNS_PER_ITEM = 2;
 
-/** Targets: wall time / ideal, and the runner's peak RSS. */
-const TARGETS = { wallRatio: 1.3, peakRssMb: 200 };
+/** The shapes measured by default, each with its targets (fan-out wall time / ideal, the
+ *  runner's CPU per item, its peak RSS). */
+const SHAPES = [
+  { items: 200, limit: 20, targets: { wallRatio: 1.3, peakRssMb: 200 } },
+  { items: 1000, limit: 50, targets: { wallRatio: 1.15, cpuPerItemMs: 2.5, peakRssMb: 150 } },
+];
 
 /** `--name N` or `--name=N` as a positive integer; flags meant for other benchmarks are ignored. */
 function integerFlag(argv, name, fallback) {
@@ -170,28 +177,15 @@ async function measureOnce({ items, limit, latencyMs, scratch }) {
   }
 }
 
-async function main() {
-  const argv = process.argv.slice(2);
-  const items = integerFlag(argv, 'items', 200);
-  const limit = integerFlag(argv, 'limit', 20);
-  const latencyMs = integerFlag(argv, 'latency', 100);
-  const runs = integerFlag(argv, 'runs', 3);
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
-    console.error('fanout: dist/ is missing; run "npm run build" first (npm run bench does)');
-    process.exit(2);
-  }
+/** Measures one shape `runs` times and prints its figures; whether every target held. */
+async function measureShape({ items, limit, latencyMs, runs, targets }) {
   const idealMs = (items * TURNS_PER_ITEM * latencyMs) / limit;
-
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-bench-fanout-'));
   const samples = [];
   try {
     for (let run = 0; run < runs; run++) {
       samples.push(await measureOnce({ items, limit, latencyMs, scratch }));
     }
-  } catch (error) {
-    console.error(`fanout: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-    return;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -201,6 +195,7 @@ async function main() {
   const byFanOut = [...samples].sort((a, b) => a.fanOutMs - b.fanOutMs);
   const median = byFanOut[Math.floor((byFanOut.length - 1) / 2)];
   const peakRssMb = Math.max(...samples.map((sample) => sample.peakRssMb));
+  const cpuPerItemMs = median.runnerCpuMs / items;
   const ratio = (valueMs) => `${(valueMs / idealMs).toFixed(2)}x ideal`;
   const ms = (value) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
   const rows = [
@@ -221,40 +216,79 @@ async function main() {
       'runner CPU (user + sys)',
       `${ms(median.runnerCpuMs)}  (${ms(median.runnerUserMs)} + ${ms(median.runnerSystemMs)})`,
     ],
-    ['runner CPU / items (start-up incl.)', `${(median.runnerCpuMs / items).toFixed(2)} ms`],
+    ['runner CPU / items (start-up incl.)', `${cpuPerItemMs.toFixed(2)} ms`],
     ['MCP server + shell CPU', ms(median.serversCpuMs)],
     ['fake model server CPU', ms(median.fakeServerCpuMs)],
     ['runner peak RSS (max of runs)', `${peakRssMb.toFixed(1)} MB`],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  const load = os
-    .loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
-  console.log(
-    `fanout: ${runs} run(s), node ${process.version}, ${os.cpus().length} CPUs, load average ${load}`,
-  );
+  console.log(`\n${items} items under async_limit ${limit}, ${runs} run(s):`);
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`.trimEnd());
 
   // The whole run adds process start-up, the shell task and exit (bench/startup.mjs
   // measures start-up); the ideal describes the fan-out, so the target is judged there.
   const fanOutRatio = median.fanOutMs / idealMs;
+  const shape = `${items}/${limit}`;
   const checks = [
     [
-      `fan-out wall time <= ${TARGETS.wallRatio}x ideal (median)`,
-      fanOutRatio <= TARGETS.wallRatio,
+      `${shape} fan-out wall time <= ${targets.wallRatio}x ideal (median)`,
+      fanOutRatio <= targets.wallRatio,
       `${fanOutRatio.toFixed(2)}x`,
     ],
+    ...(targets.cpuPerItemMs === undefined
+      ? []
+      : [
+          [
+            `${shape} runner CPU <= ${targets.cpuPerItemMs} ms per item`,
+            cpuPerItemMs <= targets.cpuPerItemMs,
+            `${cpuPerItemMs.toFixed(2)} ms`,
+          ],
+        ]),
     [
-      `peak RSS <= ${TARGETS.peakRssMb} MB`,
-      peakRssMb <= TARGETS.peakRssMb,
+      `${shape} peak RSS <= ${targets.peakRssMb} MB`,
+      peakRssMb <= targets.peakRssMb,
       `${peakRssMb.toFixed(1)} MB`,
     ],
   ];
+  return checks;
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const latencyMs = integerFlag(argv, 'latency', 100);
+  const runs = integerFlag(argv, 'runs', 3);
+  const chosen = argv.some((argument) => /^--(items|limit)(=|$)/.test(argument));
+  const shapes = chosen
+    ? [
+        (() => {
+          const items = integerFlag(argv, 'items', 200);
+          const limit = integerFlag(argv, 'limit', 20);
+          const known = SHAPES.find((shape) => shape.items === items && shape.limit === limit);
+          return { items, limit, targets: (known ?? SHAPES[0]).targets };
+        })(),
+      ]
+    : SHAPES;
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.cjs'))) {
+    console.error('fanout: dist/ is missing; run "npm run build" first (npm run bench does)');
+    process.exit(2);
+  }
+  const load = machineLoad();
+  console.log(`fanout: node ${process.version}, ${os.cpus().length} CPUs, ${load.text}`);
+  const checks = [];
+  try {
+    for (const shape of shapes) checks.push(...(await measureShape({ ...shape, latencyMs, runs })));
+  } catch (error) {
+    console.error(`fanout: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log('');
   for (const [label, ok, value] of checks) {
     console.log(`target ${label} — ${value} ${ok ? 'PASS' : 'FAIL'}`);
   }
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  const failed = checks.some(([, ok]) => !ok);
+  console.log(loadVerdict(load, failed));
+  if (failed) process.exitCode = 1;
 }
 
 await main();
