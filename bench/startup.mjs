@@ -15,6 +15,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
+import { childEnvironment } from '../scripts/child-environment.mjs';
+import { initializeLine } from '../scripts/mcp-initialize.mjs';
 import { loadVerdict, machineLoad } from './fixtures/machine-load.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -39,16 +41,7 @@ function parseRuns(argv) {
   return runs;
 }
 
-const INITIALIZE = `${JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'startup-bench', version: '0' },
-  },
-})}\n`;
+const INITIALIZE = initializeLine('startup-bench');
 
 const COMMANDS = [
   { key: 'node', label: 'node -e 0', args: ['-e', '0'] },
@@ -57,19 +50,6 @@ const COMMANDS = [
   { key: 'run', label: `taskflow run ${ONE_SHELL_TASK}`, args: [CLI, 'run', ONE_SHELL_TASK] },
   { key: 'echo', label: 'echo server to initialised', args: [ECHO_SERVER], untilInitialized: true },
 ];
-
-function childEnvironment(scratch) {
-  const environment = {
-    ...process.env,
-    NO_COLOR: '1',
-    CI: '1',
-    TASKFLOW_SESSION_DIR: path.join(scratch, 'sessions'),
-    XDG_STATE_HOME: path.join(scratch, 'state'),
-  };
-  for (const name of ['NODE_OPTIONS', 'TASKFLOW_PATH', 'TASK_AGENT_DEBUG', 'LOG_DIR'])
-    delete environment[name];
-  return environment;
-}
 
 /** Wall time of one run in milliseconds; throws when the command fails. */
 function timeOnce(command, environment) {

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { childEnvironment } from './child-environment.mjs';
+import { initializeLine } from './mcp-initialize.mjs';
 
 /** Commands the caches are made from: every vendor the CLI bundles is in one of them. */
 const COMMANDS = [
@@ -21,17 +23,6 @@ const COMMANDS = [
   ['--help'],
 ];
 
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'taskflow-build', version: '0' },
-  },
-};
-
 function bundleFiles(dist) {
   return ['cli', 'chunks', 'mcp-servers'].flatMap((folder) =>
     fs
@@ -39,22 +30,6 @@ function bundleFiles(dist) {
       .filter((name) => name.endsWith('.cjs'))
       .map((name) => path.join(dist, folder, name)),
   );
-}
-
-function childEnvironment(scratch) {
-  const environment = {
-    ...process.env,
-    NO_COLOR: '1',
-    CI: '1',
-    TASKFLOW_SESSION_DIR: path.join(scratch, 'sessions'),
-    XDG_STATE_HOME: path.join(scratch, 'state'),
-    XDG_DATA_HOME: path.join(scratch, 'data'),
-    HOME: scratch,
-  };
-  for (const name of ['NODE_OPTIONS', 'TASKFLOW_PATH', 'TASK_AGENT_DEBUG', 'LOG_DIR']) {
-    delete environment[name];
-  }
-  return environment;
 }
 
 function runCommand(root, entry, args, environment) {
@@ -100,7 +75,7 @@ function initializeServer(root, entry, environment) {
           ),
         );
     });
-    child.stdin.write(`${JSON.stringify(INITIALIZE)}\n`);
+    child.stdin.write(initializeLine('taskflow-build'));
   });
 }
 
@@ -109,7 +84,7 @@ export async function writeCodeCaches({ root, dist }) {
   for (const file of files) fs.rmSync(`${file}.v8cache`, { force: true });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-code-cache-'));
   try {
-    const environment = childEnvironment(scratch);
+    const environment = { ...childEnvironment(scratch), HOME: scratch };
     const cli = path.join(dist, 'cli', 'main.cjs');
     for (const args of COMMANDS) runCommand(root, cli, args, environment);
     for (const file of files.filter((candidate) =>
