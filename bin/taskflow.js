@@ -13,7 +13,11 @@ const debugVariable = /^(1|true|yes|on)$/i.test((process.env.TASK_AGENT_DEBUG ??
 const debug = debugFlag || debugVariable;
 if (debug) process.setSourceMapsEnabled(true);
 const bundle = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
-if (fs.existsSync(bundle)) {
+const unbundled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const bundled = fs.statSync(bundle, { throwIfNoEntry: false });
+const compiled = fs.statSync(unbundled, { throwIfNoEntry: false });
+// A plain `tsc` after `npm run build` leaves the older bundle behind: run what is newer.
+if (bundled !== undefined && (compiled === undefined || bundled.mtimeMs >= compiled.mtimeMs)) {
   createRequire(import.meta.url)('../dist/bundle-loader.cjs').runBundle(bundle, {
     codeCache: !debug,
   });

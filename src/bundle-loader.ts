@@ -12,7 +12,8 @@
  * V8 checks only the source's length, so each cache starts with a stamp naming the version
  * of the file it was made from: the content id the build appends to each bundle file
  * (`//# taskflowBundleId=<sha1>`), else its size and modification time. A rebuilt file never
- * meets an old cache.
+ * meets an old cache. The stamp line also carries the V8 data's length and CRC-32: V8 does
+ * not checksum code caches, and a damaged one it accepts can crash the process.
  *
  * Bundle files require each other by relative path; everything else (node: builtins and
  * the few packages the bundle leaves in node_modules) goes through Node's own require.
@@ -20,10 +21,12 @@
  *
  * Built by esbuild into dist/bundle-loader.cjs: it must not import anything of ours.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import zlib from 'node:zlib';
 
 export interface BundleOptions {
   /**
@@ -59,12 +62,18 @@ function stampOf(file: string, source: string): string {
   return `${STAMP_PREFIX} ${stats.size} ${stats.mtimeMs}`;
 }
 
-/** The V8 data of a cache file, when its stamp matches; else undefined. */
+/** `<stamp> <length> <crc32 hex>`: the first line of a cache file. */
+function headerOf(stamp: string, data: Buffer): string {
+  return `${stamp} ${data.length} ${zlib.crc32(data).toString(16)}`;
+}
+
+/** The V8 data of a cache file, when its stamp matches and the data is intact; else undefined. */
 function cachedDataFor(cache: Buffer | undefined, stamp: string): Buffer | undefined {
   if (!cache) return undefined;
   const end = cache.indexOf(NEWLINE);
-  if (end === -1 || cache.toString('latin1', 0, end) !== stamp) return undefined;
-  return cache.subarray(end + 1);
+  if (end === -1) return undefined;
+  const data = cache.subarray(end + 1);
+  return cache.toString('latin1', 0, end) === headerOf(stamp, data) ? data : undefined;
 }
 
 function compileWithCache(
@@ -176,14 +185,18 @@ function readIfPresent(file: string): Buffer | undefined {
   }
 }
 
-/** Temporary file, then rename: a reader sees the old cache, the new one or none. */
+/**
+ * Temporary file of this writer's own (created exclusively), then rename: a reader sees the
+ * old cache, the new one or none. Nothing is serialised where nothing can be written.
+ */
 function writeAtomically(cacheFile: string, stamp: string, script: vm.Script): void {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  const temporary = `${cacheFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    fs.writeFileSync(
-      temporary,
-      Buffer.concat([Buffer.from(`${stamp}\n`), script.createCachedData()]),
-    );
+    fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
+    const data = script.createCachedData();
+    fs.writeFileSync(temporary, Buffer.concat([Buffer.from(`${headerOf(stamp, data)}\n`), data]), {
+      flag: 'wx',
+    });
     fs.renameSync(temporary, cacheFile);
   } catch {
     // A read-only install, a full disk: the next run compiles from source, as without one.

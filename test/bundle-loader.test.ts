@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 /**
@@ -65,6 +66,14 @@ function runBundle(codeCache = true): Promise<{ word: string; ours: string[]; ar
 
 const cacheOf = (file: string) => path.join(folder, `${file}.v8cache`);
 
+/** Whether a cache file's data matches the length and CRC-32 its first line gives. */
+function intact(cache: Buffer): boolean {
+  const end = cache.indexOf(10);
+  const [length, crc] = cache.subarray(0, end).toString().split(' ').slice(-2);
+  const data = cache.subarray(end + 1);
+  return Number(length) === data.length && zlib.crc32(data).toString(16) === crc;
+}
+
 describe('bundle loader', () => {
   it('runs the bundle, enters its files in require.cache and writes their caches at exit', async () => {
     writeBundle('first');
@@ -112,22 +121,31 @@ describe('bundle loader', () => {
       const cache = fs.readFileSync(cacheOf(file));
       return cache.subarray(0, cache.indexOf(10)).toString();
     };
-    expect(stamp('chunks/word.cjs')).toBe(`taskflow-code-cache ${'a'.repeat(40)}`);
+    expect(stamp('chunks/word.cjs')).toMatch(
+      new RegExp(`^taskflow-code-cache ${'a'.repeat(40)} \\d+ [0-9a-f]+$`),
+    );
     // Same length, same id line, new content: a build would have written a new id; a hand
     // edit that keeps the old one is the one case the id cannot catch, so check the id.
     writeBundle('other', { bundleId: 'b'.repeat(40) });
     expect((await runBundle()).word).toBe('other');
-    expect(stamp('chunks/word.cjs')).toBe(`taskflow-code-cache ${'b'.repeat(40)}`);
+    expect(stamp('chunks/word.cjs')).toMatch(new RegExp(`^taskflow-code-cache ${'b'.repeat(40)} `));
   });
 
-  it('rewrites a cache V8 rejects and still runs', async () => {
+  it('never hands V8 a damaged cache: a changed byte, a cut-off file', async () => {
+    // V8 does not checksum code caches; a damaged one it accepts can crash the process.
     writeBundle('first');
     await runBundle();
     const cache = fs.readFileSync(cacheOf('main.cjs'));
-    const header = cache.subarray(0, cache.indexOf(10) + 1);
-    fs.writeFileSync(cacheOf('main.cjs'), Buffer.concat([header, Buffer.alloc(64, 7)]));
+    const dataStart = cache.indexOf(10) + 1;
+    const flipped = Buffer.from(cache);
+    for (let index = dataStart + 32; index < Math.min(flipped.length, dataStart + 96); index++)
+      flipped[index] = (flipped[index] ?? 0) ^ 0xff;
+    fs.writeFileSync(cacheOf('main.cjs'), flipped);
     expect((await runBundle()).word).toBe('first');
-    expect(fs.readFileSync(cacheOf('main.cjs')).length).toBeGreaterThan(header.length + 64);
+    expect(intact(fs.readFileSync(cacheOf('main.cjs')))).toBe(true);
+    fs.writeFileSync(cacheOf('main.cjs'), cache.subarray(0, cache.length - 10));
+    expect((await runBundle()).word).toBe('first');
+    expect(intact(fs.readFileSync(cacheOf('main.cjs')))).toBe(true);
   });
 
   it('runs on when a cache cannot be written, leaving no temporary file', async () => {
