@@ -14,15 +14,22 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { Fetch } from './attempt-watchdog.js';
 
-/** One pool per scheme for the process: model requests reuse their connections. */
+/**
+ * One pool per scheme for the process: model requests reuse their connections. An idle
+ * connection is closed after 4 s (as undici does): one a NAT or load balancer dropped
+ * silently would otherwise meet the next request after a long tool call.
+ */
 const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }),
 } as const;
+
+/** Longest wait for a TCP connection (undici's connect timeout). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const NO_BODY = new Set([101, 204, 205, 304]);
@@ -62,6 +69,17 @@ function send(
     };
     const detach = (): void => signal?.removeEventListener('abort', onAbort);
     signal?.addEventListener('abort', onAbort, { once: true });
+    request.once('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => {
+        const error = Object.assign(new Error(`connect timed out after ${CONNECT_TIMEOUT_MS} ms`), {
+          code: 'ETIMEDOUT',
+        });
+        request.destroy(error);
+      }, CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
     request.once('error', (error) => {
       detach();
       reject(new TypeError('fetch failed', { cause: error }));
@@ -123,9 +141,8 @@ function decoded(incoming: http.IncomingMessage): Readable {
           ? zlib.createBrotliDecompress()
           : undefined;
   if (decoder === undefined) return incoming;
-  incoming.once('error', (error) => decoder.destroy(error));
-  decoder.once('close', () => incoming.destroy());
-  return incoming.pipe(decoder);
+  // pipeline: an error on either side destroys both, and none goes unheard.
+  return pipeline(incoming, decoder, () => undefined);
 }
 
 /**
@@ -149,7 +166,8 @@ class HttpBody implements AsyncIterable<Uint8Array> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     this.#used = true;
-    const source = this.#stream[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>;
+    const stream = this.#stream;
+    const source = stream[Symbol.asyncIterator]() as AsyncIterableIterator<Uint8Array>;
     const signal = this.#signal;
     const iterator: AsyncIterableIterator<Uint8Array> = {
       next: () =>
@@ -158,6 +176,8 @@ class HttpBody implements AsyncIterable<Uint8Array> {
           throw new TypeError('terminated', { cause: error });
         }),
       return: async () => {
+        // Ending before the first read would leave the connection open: close it outright.
+        stream.destroy();
         await source.return?.();
         return { done: true, value: undefined };
       },

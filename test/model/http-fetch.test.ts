@@ -127,6 +127,33 @@ describe('httpFetch', () => {
     expect(((await reading) as Error).name).toBe('AbortError');
   });
 
+  it('an unread compressed body survives an abort (no stray error event)', async () => {
+    handler = (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip' });
+      response.write(zlib.gzipSync('x'.repeat(1000)).subarray(0, 20));
+    };
+    const controller = new AbortController();
+    const response = await httpFetch(`${base}/`, { signal: controller.signal });
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const failure = await readAll(bodyOf(response)).catch((error: unknown) => error);
+    expect((failure as Error).name).toBe('AbortError');
+  });
+
+  it('ending a body before reading it closes the connection', async () => {
+    let closed = false;
+    handler = (request, response) => {
+      request.socket.once('close', () => (closed = true));
+      response.writeHead(200);
+      response.write('never read');
+    };
+    const response = await httpFetch(`${base}/`, {});
+    await bodyOf(response)[Symbol.asyncIterator]().return?.();
+    for (let waited = 0; !closed && waited < 2_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
+  });
+
   it('follows a redirect (through the global fetch)', async () => {
     handler = (request, response) => {
       if (request.url === '/old') response.writeHead(307, { location: '/new' }).end();
