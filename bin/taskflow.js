@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import process from 'node:process';
-import { fileURLToPath, URL } from 'node:url';
+// CommonJS (see bin/package.json): an ES module entry would load Node's ES module loader,
+// which nothing else on the bundle's path needs.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const process = require('node:process');
+const { pathToFileURL } = require('node:url');
 
 // With --debug (or TASK_AGENT_DEBUG set), stack traces go through the source maps the build
 // writes next to dist/ (pointing at src/); enabled before the CLI loads, so every module of
@@ -12,16 +15,20 @@ const debugFlag = process.argv.some((argument) => argument === '--debug' || argu
 const debugVariable = /^(1|true|yes|on)$/i.test((process.env.TASK_AGENT_DEBUG ?? '').trim());
 const debug = debugFlag || debugVariable;
 if (debug) process.setSourceMapsEnabled(true);
-const bundle = fileURLToPath(new URL('../dist/cli/main.cjs', import.meta.url));
-const unbundled = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const dist = path.join(__dirname, '..', 'dist');
+const bundle = path.join(dist, 'cli', 'main.cjs');
+const unbundled = path.join(dist, 'cli', 'main.js');
 const bundled = fs.statSync(bundle, { throwIfNoEntry: false });
 const compiled = fs.statSync(unbundled, { throwIfNoEntry: false });
 // A plain `tsc` after `npm run build` leaves the older bundle behind: run what is newer.
 if (bundled !== undefined && (compiled === undefined || bundled.mtimeMs >= compiled.mtimeMs)) {
-  createRequire(import.meta.url)('../dist/bundle-loader.cjs').runBundle(bundle, {
-    codeCache: !debug,
-  });
+  require(path.join(dist, 'bundle-loader.cjs')).runBundle(bundle, { codeCache: !debug });
 } else {
   // A plain `tsc -p tsconfig.build.json` build: the unbundled modules.
-  await import('../dist/cli/main.js');
+  import(pathToFileURL(unbundled).href).catch((error) => {
+    process.stderr.write(
+      `taskflow: cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  });
 }

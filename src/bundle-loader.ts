@@ -21,7 +21,6 @@
  *
  * Built by esbuild into dist/bundle-loader.cjs: it must not import anything of ours.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
@@ -190,7 +189,8 @@ function readIfPresent(file: string): Buffer | undefined {
  * old cache, the new one or none. Nothing is serialised where nothing can be written.
  */
 function writeAtomically(cacheFile: string, stamp: string, script: vm.Script): void {
-  const temporary = `${cacheFile}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const unique = Math.random().toString(36).slice(2, 10);
+  const temporary = `${cacheFile}.${process.pid}.${unique}.tmp`;
   try {
     fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
     const data = script.createCachedData();
