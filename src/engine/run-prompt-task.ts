@@ -177,6 +177,9 @@ export async function runPromptTask(
     const modelCount = task.models?.length ?? 1;
     let usage: Usage = ZERO_USAGE;
     let failures = 0;
+    // Items whose failure is in the journal (an item-end): the manifest counts only those,
+    // so a resume's coverage check finds every item the manifest calls finished.
+    let recordedFailures = 0;
     const settled = await executor.execute(fanOutBranches, async (branch) => {
       signal.throwIfAborted();
       const location = { taskIndex: task.index, itemIndex: branch.index };
@@ -200,6 +203,7 @@ export async function runPromptTask(
         failures++;
         // An interrupted item is not finished: it continues from its last turn on resume.
         if (!isRunStopping(error) && !signal.aborted) {
+          recordedFailures++;
           deps.recorder?.itemEnd(task.index, branch.index, {
             status: 'failed',
             error: error instanceof Error ? error : new Error(String(error)),
@@ -230,7 +234,7 @@ export async function runPromptTask(
     for (const results of context.toolResults) state.toolResultStack.push(...results);
     if (stopping?.status === 'rejected') throw stopping.reason;
     io.signal.throwIfAborted();
-    return summariseFanOut(task, io, settled, usage, leaveOpen);
+    return summariseFanOut(task, io, settled, usage, leaveOpen, recordedFailures);
   } finally {
     await agents.close();
   }
@@ -340,7 +344,8 @@ async function runRemoteFanOut(
       ? { status: 'fulfilled', value: end.result }
       : { status: 'rejected', reason: end.error ?? new Error('the branch failed') },
   );
-  return summariseFanOut(task, io, settled, usage, false);
+  const failed = settled.filter((entry) => entry.status === 'rejected').length;
+  return summariseFanOut(task, io, settled, usage, false, failed);
 }
 
 /** The outcome of a fan-out from its settled branches (ordinal order), wherever they ran. */
@@ -350,6 +355,8 @@ function summariseFanOut(
   settled: readonly BranchSettlement<TaskResult>[],
   usage: Usage,
   leaveOpen: boolean,
+  /** Failed items that ended (in the journal): cancelled ones that never ended are not. */
+  failedItems: number,
 ): PromptTaskOutcome {
   const values = settled.map((entry) => (entry.status === 'fulfilled' ? entry.value : undefined));
   const firstError = settled.find(
@@ -384,7 +391,7 @@ function summariseFanOut(
     itemCounts: {
       total: io.branches.length,
       succeeded: succeededCount,
-      failed: io.branches.length - succeededCount,
+      failed: failedItems,
     },
     ...(result && { result }),
     ...(!succeeded && firstFailure && { error: firstFailure }),

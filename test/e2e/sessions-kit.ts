@@ -268,7 +268,10 @@ export function taskResults(journal: readonly JournalLine[]): Map<number, unknow
 }
 
 /** Shell list of `count` items -> one model turn per item -> a summary of all answers. */
-export const itemsFlow = (count: number, options: { async?: boolean } = {}): string => `
+export const itemsFlow = (
+  count: number,
+  options: { async?: boolean; mustComplete?: boolean } = {},
+): string => `
 taskflow:
   - task:
       name: list items
@@ -277,6 +280,7 @@ taskflow:
   - task:
       name: answer each
       id: answers
+      must_complete: ${options.mustComplete ?? false}
       agents: [personalities.plain]
       repeat_prompt: true
       async: ${options.async ?? false}

@@ -16,6 +16,7 @@ import {
   startCli,
   useSessionsWorkspace,
   waitFor,
+  writeFlow,
 } from './sessions-kit.js';
 
 /**
@@ -63,6 +64,42 @@ describe('resume after Ctrl-C', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const requests = modelRequests(server).slice(before);
     expect(itemsOf(requests)).toEqual([2, 3]);
+    expect(requests.filter(isSummary)).toHaveLength(1);
+    expect(manifestOf(sandbox, id)).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('resume after a must_complete task failed', () => {
+  it('resumes at the failed item: the items cancelled after it were never finished', async () => {
+    const { server, sandbox, work } = workspace;
+    writeFlow(work, 'must-complete', itemsFlow(5, { mustComplete: true }));
+    let refused = false;
+    server.setHandler((request) => {
+      if (!refused && !isSummary(request) && itemOf(request) === 2) {
+        refused = true;
+        return { kind: 'error', status: 400 };
+      }
+      return answerItems(request);
+    });
+    const failed = await runToEnd(server, sandbox, ['run', 'must-complete.yaml'], { cwd: work });
+    expect(failed.code, failed.stderr).toBe(1);
+    const id = onlySession(sandbox);
+    // Items 0 and 1 succeeded, item 2 failed; 3 and 4 never ran, so they are not finished.
+    const ends = journalOf(sandbox, id).filter((line) => line.type === 'item-end');
+    expect(ends.map((line) => [line.item, line.status])).toEqual([
+      [0, 'succeeded'],
+      [1, 'succeeded'],
+      [2, 'failed'],
+    ]);
+    expect(manifestOf(sandbox, id)).toMatchObject({
+      tasks: [{}, { status: 'failed', items: { total: 5, succeeded: 2, failed: 1 } }, {}],
+    });
+
+    const before = modelRequests(server).length;
+    const resumed = await runToEnd(server, sandbox, ['resume', id], { cwd: work });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const requests = modelRequests(server).slice(before);
+    expect(itemsOf(requests)).toEqual([2, 3, 4]);
     expect(requests.filter(isSummary)).toHaveLength(1);
     expect(manifestOf(sandbox, id)).toMatchObject({ status: 'succeeded' });
   });
