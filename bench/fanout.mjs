@@ -16,7 +16,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
+import { exitUnlessBuilt, integerFlag } from './fixtures/bench-args.mjs';
 import { startFakeChatServer } from './fixtures/fake-chat-server.mjs';
+import { fanOutTask, listTask, taskflow } from './fixtures/flow-yaml.mjs';
 import { loadVerdict, machineLoad } from './fixtures/machine-load.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -32,40 +34,11 @@ const SHAPES = [
   { items: 1000, limit: 50, targets: { wallRatio: 1.15, cpuPerItemMs: 2.5, peakRssMb: 150 } },
 ];
 
-/** `--name N` or `--name=N` as a positive integer; flags meant for other benchmarks are ignored. */
-function integerFlag(argv, name, fallback) {
-  const inline = argv.find((argument) => argument.startsWith(`--${name}=`));
-  const index = argv.indexOf(`--${name}`);
-  const text = inline ? inline.slice(name.length + 3) : index === -1 ? undefined : argv[index + 1];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`fanout: --${name} needs a positive integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
-  return value;
-}
-
 function taskflowYaml(items, limit) {
-  return `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-
-model_config: fanout-models.yaml
-taskflow:
-  - task:
-      name: list items
-      run: |
-        printf '['; seq -s, 0 ${items - 1} | tr -d '\\n'; printf ']'
-  - task:
-      name: fan out
-      agents: [fanout-echoer.yaml]
-      model: main
-      repeat_prompt: true
-      async: true
-      async_limit: ${limit}
-      user_prompt: "Echo item-{{ result }}"
-`;
+  return taskflow('fanout-models.yaml', [
+    listTask(items),
+    fanOutTask({ agent: 'fanout-echoer.yaml', asyncLimit: limit, prompt: 'Echo' }),
+  ]);
 }
 
 /** CPU time (ms) of this process's waited-for children so far (Linux), else undefined. */
@@ -255,23 +228,20 @@ async function measureShape({ items, limit, latencyMs, runs, targets }) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const latencyMs = integerFlag(argv, 'latency', 100);
-  const runs = integerFlag(argv, 'runs', 3);
+  const latencyMs = integerFlag('fanout', argv, 'latency', { fallback: 100 });
+  const runs = integerFlag('fanout', argv, 'runs', { fallback: 3 });
   const chosen = argv.some((argument) => /^--(items|limit)(=|$)/.test(argument));
   const shapes = chosen
     ? [
         (() => {
-          const items = integerFlag(argv, 'items', 200);
-          const limit = integerFlag(argv, 'limit', 20);
+          const items = integerFlag('fanout', argv, 'items', { fallback: 200 });
+          const limit = integerFlag('fanout', argv, 'limit', { fallback: 20 });
           const known = SHAPES.find((shape) => shape.items === items && shape.limit === limit);
           return { items, limit, targets: (known ?? SHAPES[0]).targets };
         })(),
       ]
     : SHAPES;
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.cjs'))) {
-    console.error('fanout: dist/ is missing; run "npm run build" first (npm run bench does)');
-    process.exit(2);
-  }
+  exitUnlessBuilt('fanout', REPO_ROOT);
   const load = machineLoad();
   console.log(`fanout: node ${process.version}, ${os.cpus().length} CPUs, ${load.text}`);
   const checks = [];

@@ -38,7 +38,20 @@ import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL, URL } from 'node:url';
+import {
+  exitUnlessBuilt,
+  flagValue,
+  integerFlag,
+  selectedScenarios,
+} from './fixtures/bench-args.mjs';
 import { startFakeChatServer } from './fixtures/fake-chat-server.mjs';
+import {
+  fanOutTask,
+  header,
+  listTask,
+  ONE_WORD_PERSONALITY,
+  taskflow,
+} from './fixtures/flow-yaml.mjs';
 import { loadVerdict, machineLoad } from './fixtures/machine-load.mjs';
 import { startRateLimitServer } from './fixtures/ratelimit-server.mjs';
 import { redisCommandCounts, startRedisServer } from './fixtures/redis-server.mjs';
@@ -81,83 +94,35 @@ const SCENARIOS = [
   },
 ];
 
-function flagValue(argv, name) {
-  const inline = argv.find((argument) => argument.startsWith(`--${name}=`));
-  if (inline) return inline.slice(name.length + 3);
-  const index = argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : argv[index + 1];
-}
-
-const FLOW_HEAD = `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-
-`;
-
-function listTask(items) {
-  return `  - task:
-      name: list items
-      run: |
-        printf '['; seq -s, 0 ${items - 1} | tr -d '\\n'; printf ']'
-`;
-}
-
 /** The throughput run's folder: bench/fanout's personality and model config. */
 function writeThroughputWork(work, scenario) {
   fs.copyFileSync(path.join(FIXTURES, 'fanout-echoer.yaml'), path.join(work, 'echoer.yaml'));
   fs.copyFileSync(path.join(FIXTURES, 'fanout-models.yaml'), path.join(work, 'models.yaml'));
-  const limit = scenario.workers * scenario.concurrency;
+  const asyncLimit = scenario.workers * scenario.concurrency;
   fs.writeFileSync(
     path.join(work, 'flow.yaml'),
-    `${FLOW_HEAD}model_config: models.yaml
-taskflow:
-${listTask(scenario.items)}  - task:
-      name: fan out
-      agents: [echoer.yaml]
-      model: main
-      repeat_prompt: true
-      async: true
-      async_limit: ${limit}
-      user_prompt: "Echo item-{{ result }}"
-`,
+    taskflow('models.yaml', [
+      listTask(scenario.items),
+      fanOutTask({ agent: 'echoer.yaml', asyncLimit, prompt: 'Echo' }),
+    ]),
   );
 }
 
 /** The fleet-pacing run's folder: bench/ratelimit's tool-less one-word personality. */
 function writePacingWork(work, scenario) {
-  fs.writeFileSync(
-    path.join(work, 'agent.yaml'),
-    `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: personality
-
-personality: You answer in one word.
-task: Acknowledge the item you are given.
-`,
-  );
+  fs.writeFileSync(path.join(work, 'agent.yaml'), ONE_WORD_PERSONALITY);
   fs.writeFileSync(
     path.join(work, 'models.yaml'),
-    `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: model_config
-
-models:
+    `${header('model_config')}models:
   main: bench-model
 `,
   );
   fs.writeFileSync(
     path.join(work, 'flow.yaml'),
-    `${FLOW_HEAD}model_config: models.yaml
-taskflow:
-${listTask(scenario.items)}  - task:
-      name: fan out
-      agents: [agent.yaml]
-      model: main
-      repeat_prompt: true
-      async: true
-      async_limit: ${scenario.asyncLimit}
-      user_prompt: "Acknowledge item-{{ result }}"
-`,
+    taskflow('models.yaml', [
+      listTask(scenario.items),
+      fanOutTask({ agent: 'agent.yaml', asyncLimit: scenario.asyncLimit, prompt: 'Acknowledge' }),
+    ]),
   );
 }
 
@@ -707,41 +672,19 @@ function duringRuns(load, othersShares) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const wanted = flagValue(argv, 'scenario')?.split(',').filter(Boolean);
-  const unknown = (wanted ?? []).filter((name) => !SCENARIOS.some((item) => item.name === name));
-  if (unknown.length > 0) {
-    const names = SCENARIOS.map((item) => item.name).join(', ');
-    console.error(`queue: unknown scenario ${unknown.join(', ')} (available: ${names})`);
-    process.exit(2);
-  }
-  const runsText = flagValue(argv, 'runs');
-  const runs = runsText === undefined ? 3 : Number(runsText);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`queue: --runs needs a positive integer, got ${JSON.stringify(runsText)}`);
-    process.exit(2);
-  }
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
-    console.error('queue: dist/ is missing; run "npm run build" first (npm run bench does)');
-    process.exit(2);
-  }
+  const chosen = selectedScenarios('queue', argv, SCENARIOS);
+  const runs = integerFlag('queue', argv, 'runs', { fallback: 3 });
+  exitUnlessBuilt('queue', REPO_ROOT);
   const profileText = flagValue(argv, 'profile');
   if (profileText !== undefined) profileRoot = path.resolve(profileText);
   const load = machineLoad();
   console.log(`queue: ${runs} run(s) per scenario, node ${process.version}, ${load.text}`);
   const overrides = {};
   for (const name of ['workers', 'concurrency', 'items']) {
-    const text = flagValue(argv, name);
-    if (text === undefined) continue;
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1) {
-      console.error(`queue: --${name} needs a positive integer, got ${JSON.stringify(text)}`);
-      process.exit(2);
-    }
-    overrides[name] = value;
+    const value = integerFlag('queue', argv, name);
+    if (value !== undefined) overrides[name] = value;
   }
-  const selected = SCENARIOS.filter(
-    (item) => wanted === undefined || wanted.includes(item.name),
-  ).map((item) => ({ ...item, ...overrides }));
+  const selected = chosen.map((item) => ({ ...item, ...overrides }));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-bench-queue-'));
   let failed = false;
   const othersShares = [];

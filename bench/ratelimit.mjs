@@ -18,6 +18,14 @@ import path from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath, URL } from 'node:url';
+import { exitUnlessBuilt, integerFlag, selectedScenarios } from './fixtures/bench-args.mjs';
+import {
+  fanOutTask,
+  header,
+  listTask,
+  ONE_WORD_PERSONALITY,
+  taskflow,
+} from './fixtures/flow-yaml.mjs';
 import { startRateLimitServer } from './fixtures/ratelimit-server.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -79,24 +87,13 @@ const SCENARIOS = [
   },
 ];
 
-function flagValue(argv, name) {
-  const inline = argv.find((argument) => argument.startsWith(`--${name}=`));
-  if (inline) return inline.slice(name.length + 3);
-  const index = argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : argv[index + 1];
-}
-
 function yamlValue(value) {
   return JSON.stringify(value);
 }
 
 function modelConfigYaml(settings) {
   const lines = [
-    'seclab-taskflow-agent:',
-    '  version: "1.0"',
-    '  filetype: model_config',
-    '',
-    'models:',
+    `${header('model_config')}models:`,
     '  main: bench-model',
     '  alias: bench-model',
     '  other: bench-model-b',
@@ -113,55 +110,33 @@ function modelConfigYaml(settings) {
   return `${lines.join('\n')}\n`;
 }
 
-const PERSONALITY = `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: personality
-
-personality: You answer in one word.
-task: Acknowledge the item you are given.
-`;
-
-function listTask(items) {
-  return `  - task:
-      name: list items
-      run: |
-        printf '['; seq -s, 0 ${items - 1} | tr -d '\\n'; printf ']'
-`;
-}
-
-function fanOutTask(name, modelLine, asyncLimit) {
-  return `  - task:
-      name: ${name}
-      agents: [ratelimit-agent.yaml]
-      ${modelLine}
-      repeat_prompt: true
-      async: true
-      async_limit: ${asyncLimit}
-      user_prompt: "Acknowledge item-{{ result }}"
-`;
+/** The fan-out task of one scenario (`model` is its model line). */
+function acknowledgeTask(name, model, asyncLimit) {
+  return fanOutTask({
+    name,
+    agent: 'ratelimit-agent.yaml',
+    model,
+    asyncLimit,
+    prompt: 'Acknowledge',
+  });
 }
 
 function taskflowYaml(scenario, items) {
-  const head = `seclab-taskflow-agent:
-  version: "1.0"
-  filetype: taskflow
-
-model_config: ratelimit-models.yaml
-taskflow:
-`;
   if (!scenario.shared) {
-    return head + listTask(items) + fanOutTask('fan out', 'model: main', scenario.asyncLimit);
+    return taskflow('ratelimit-models.yaml', [
+      listTask(items),
+      acknowledgeTask('fan out', 'model: main', scenario.asyncLimit),
+    ]);
   }
   const half = Math.max(1, Math.floor(items / 2));
-  return (
-    head +
-    listTask(items) +
-    fanOutTask('first on main', 'model: main', scenario.asyncLimit) +
-    listTask(items) +
-    fanOutTask('then on alias', 'model: alias', scenario.asyncLimit) +
-    listTask(half) +
-    fanOutTask('both models', 'models: [main, other]', scenario.asyncLimit)
-  );
+  return taskflow('ratelimit-models.yaml', [
+    listTask(items),
+    acknowledgeTask('first on main', 'model: main', scenario.asyncLimit),
+    listTask(items),
+    acknowledgeTask('then on alias', 'model: alias', scenario.asyncLimit),
+    listTask(half),
+    acknowledgeTask('both models', 'models: [main, other]', scenario.asyncLimit),
+  ]);
 }
 
 function runCli(args, { cwd, env }) {
@@ -256,7 +231,7 @@ function concurrencyFigures(server, entries) {
 
 async function runScenario(scenario, items, scratch) {
   const directory = fs.mkdtempSync(path.join(scratch, `${scenario.name}-`));
-  fs.writeFileSync(path.join(directory, 'ratelimit-agent.yaml'), PERSONALITY);
+  fs.writeFileSync(path.join(directory, 'ratelimit-agent.yaml'), ONE_WORD_PERSONALITY);
   fs.writeFileSync(
     path.join(directory, 'ratelimit-models.yaml'),
     modelConfigYaml(scenario.settings),
@@ -379,24 +354,9 @@ function report(scenario, run) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const wanted = flagValue(argv, 'scenario')?.split(',').filter(Boolean);
-  const unknown = (wanted ?? []).filter((name) => !SCENARIOS.some((item) => item.name === name));
-  if (unknown.length > 0) {
-    const names = SCENARIOS.map((item) => item.name).join(', ');
-    console.error(`ratelimit: unknown scenario ${unknown.join(', ')} (available: ${names})`);
-    process.exit(2);
-  }
-  const itemsText = flagValue(argv, 'items');
-  const items = itemsText === undefined ? undefined : Number(itemsText);
-  if (items !== undefined && (!Number.isInteger(items) || items < 2)) {
-    console.error(`ratelimit: --items needs an integer >= 2, got ${JSON.stringify(itemsText)}`);
-    process.exit(2);
-  }
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli', 'main.js'))) {
-    console.error('ratelimit: dist/ is missing; run "npm run build" first (npm run bench does)');
-    process.exit(2);
-  }
-  const selected = SCENARIOS.filter((item) => wanted === undefined || wanted.includes(item.name));
+  const selected = selectedScenarios('ratelimit', argv, SCENARIOS);
+  const items = integerFlag('ratelimit', argv, 'items', { min: 2 });
+  exitUnlessBuilt('ratelimit', REPO_ROOT);
   const load = os
     .loadavg()
     .map((value) => value.toFixed(2))

@@ -15,42 +15,25 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, URL } from 'node:url';
+import { integerFlag } from './fixtures/bench-args.mjs';
+import { header, listTask } from './fixtures/flow-yaml.mjs';
 import { startResumeChatServer } from './fixtures/resume-chat-server.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = path.join(REPO_ROOT, 'bin', 'taskflow.js');
 const TURNS_PER_ITEM = 2;
-const HEADER = (filetype) => `seclab-taskflow-agent:\n  version: "1.0"\n  filetype: ${filetype}\n`;
-
-/** `--name N` or `--name=N` as a non-negative integer; flags of other benchmarks are ignored. */
-function integerFlag(argv, name, fallback) {
-  const inline = argv.find((argument) => argument.startsWith(`--${name}=`));
-  const index = argv.indexOf(`--${name}`);
-  const text = inline ? inline.slice(name.length + 3) : index === -1 ? undefined : argv[index + 1];
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) {
-    console.error(`resume: --${name} needs a non-negative integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 function writeFlow(folder, items) {
   fs.writeFileSync(
     path.join(folder, 'echoer.yaml'),
-    `${HEADER('personality')}personality: You repeat messages with the echo tool.\n` +
+    `${header('personality')}personality: You repeat messages with the echo tool.\n` +
       `task: Echo what you are asked to echo, then report what the tool returned.\n` +
       `toolboxes:\n  - seclab_taskflow_agent.toolboxes.echo\n`,
   );
   fs.writeFileSync(
     path.join(folder, 'flow.yaml'),
-    `${HEADER('taskflow')}taskflow:
-  - task:
-      name: list items
-      run: |
-        printf '['; seq -s, 0 ${items - 1} | tr -d '\\n'; printf ']'
-  - task:
+    `${header('taskflow')}taskflow:
+${listTask(items)}  - task:
       name: echo each
       must_complete: true
       agents: [echoer.yaml]
@@ -184,8 +167,8 @@ async function scenario(mode, { items, failAt }) {
 
 async function main() {
   const argv = process.argv.slice(2);
-  const items = integerFlag(argv, 'items', 50);
-  const failAt = integerFlag(argv, 'fail-at', 30);
+  const items = integerFlag('resume', argv, 'items', { fallback: 50, min: 0 });
+  const failAt = integerFlag('resume', argv, 'fail-at', { fallback: 30, min: 0 });
   if (items < 1 || failAt >= items) {
     console.error(`resume: need 0 <= --fail-at < --items, got ${failAt} and ${items}`);
     process.exit(2);

@@ -17,6 +17,7 @@ import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
 import { childEnvironment } from '../scripts/child-environment.mjs';
 import { initializeLine } from '../scripts/mcp-initialize.mjs';
+import { exitUnlessBuilt, integerFlag } from './fixtures/bench-args.mjs';
 import { loadVerdict, machineLoad } from './fixtures/machine-load.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -28,18 +29,6 @@ const WARMUP_ROUNDS = 2;
 
 /** Targets (issue 15): median of the command / median of `node -e 0`. */
 const TARGETS = { help: 1.3, validate: 1.8, run: 2.5, echo: 2 };
-
-function parseRuns(argv) {
-  const index = argv.indexOf('--runs');
-  const inline = argv.find((argument) => argument.startsWith('--runs='));
-  const text = inline ? inline.slice('--runs='.length) : index === -1 ? '15' : argv[index + 1];
-  const runs = Number(text);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`startup: --runs needs a positive integer, got ${JSON.stringify(text)}`);
-    process.exit(2);
-  }
-  return runs;
-}
 
 const INITIALIZE = initializeLine('startup-bench');
 
@@ -107,15 +96,8 @@ function quantile(sorted, fraction) {
 }
 
 async function main() {
-  const runs = parseRuns(process.argv.slice(2));
-  for (const required of ['dist/cli/main.js', 'dist/mcp-servers/echo.js']) {
-    if (!fs.existsSync(path.join(REPO_ROOT, required))) {
-      console.error(
-        `startup: ${required} is missing; run "npm run build" first (npm run bench does)`,
-      );
-      process.exit(2);
-    }
-  }
+  const runs = integerFlag('startup', process.argv.slice(2), 'runs', { fallback: 15 });
+  exitUnlessBuilt('startup', REPO_ROOT, ['dist/cli/main.cjs', 'dist/mcp-servers/echo.js']);
   const load = machineLoad();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'taskflow-bench-startup-'));
   const environment = childEnvironment(scratch);
