@@ -120,11 +120,11 @@ class BundleLoader {
   }
 
   load(filename: string): unknown {
-    const existing = Module.createRequire(filename).cache[filename];
+    const nodeRequire = createRequire(filename);
+    const existing = nodeRequire.cache[filename];
     if (existing) return existing.exports;
     const module = new Module(filename);
     module.filename = filename;
-    const nodeRequire = createRequire(filename);
     nodeRequire.cache[filename] = module;
     const bundleRequire = Object.assign(
       (id: string): unknown =>
