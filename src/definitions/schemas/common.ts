@@ -1,9 +1,12 @@
 import * as z from '../../zod.js';
 
+/** A string that is not empty (a fresh schema each call: descriptions attach to it). */
+export const nonEmptyString = () => z.string().check(z.minLength(1));
+
 /** A reference: dotted import path or file path. */
-export const refSchema = z
-  .string()
-  .check(z.minLength(1), z.describe('dotted import path (a.b.name) or file path'));
+export const refSchema = nonEmptyString().check(
+  z.describe('dotted import path (a.b.name) or file path'),
+);
 
 /** A map of string keys to any YAML value. */
 export const anyMapSchema = z.record(z.string(), z.unknown());

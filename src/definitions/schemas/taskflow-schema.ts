@@ -4,14 +4,13 @@ import {
   durationSchema,
   HEADER_KEY,
   headerSchema,
+  nonEmptyString,
   nullishField,
   refSchema,
   stringishMapSchema,
 } from './common.js';
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const nonEmptyString = () => z.string().check(z.minLength(1));
 
 const modelEntrySchema = z.union([
   nonEmptyString(),

@@ -1,14 +1,17 @@
 import * as z from '../../zod.js';
-import { HEADER_KEY, headerSchema, nullishField, stringishMapSchema } from './common.js';
+import {
+  HEADER_KEY,
+  headerSchema,
+  nonEmptyString,
+  nullishField,
+  stringishMapSchema,
+} from './common.js';
 
 const positiveNumber = () => z.number().check(z.positive());
 
 const serverParamsSchema = z.strictObject({
   kind: z.enum(['stdio', 'sse', 'streamable']).check(z.describe('transport')),
-  command: nullishField(
-    z.string().check(z.minLength(1)),
-    'stdio: program; streamable: local server to launch',
-  ),
+  command: nullishField(nonEmptyString(), 'stdio: program; streamable: local server to launch'),
   args: nullishField(z.array(z.union([z.string(), z.number(), z.boolean()])), 'templates'),
   env: nullishField(stringishMapSchema, 'templates; the server environment'),
   cwd: nullishField(z.string()),
