@@ -146,6 +146,12 @@ export class RedisPacerStore implements PacerStore {
   readonly #pending = new Map<string, PendingUpdate[]>();
   /** Keys with a write in progress. */
   readonly #writing = new Set<string>();
+  /**
+   * What each key held when this store last read or wrote it ('' for missing). A write
+   * starts from it instead of reading first: one round trip when no other process wrote
+   * meanwhile, two (the failed compare returns what is there) when one did.
+   */
+  readonly #lastSeen = new Map<string, string>();
 
   constructor(client: Redis, options: RedisPacerStoreOptions = {}) {
     this.#client = client;
@@ -300,22 +306,36 @@ export class RedisPacerStore implements PacerStore {
   ): Promise<{ results: T; state: StoredBudget }> {
     const redisKey = PACER_KEY_PREFIX + key;
     const client = this.#client as unknown as CasClient;
-    let raw = await this.#client.get(redisKey);
+    const lastSeen = this.#lastSeen.get(key);
+    // `fresh`: `raw` is what Redis holds now, not what it held when this store last looked.
+    let fresh = lastSeen === undefined;
+    let raw = fresh ? await this.#client.get(redisKey) : lastSeen || null;
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt += 1) {
       const state: StoredBudget = raw === null ? createBudgetState() : decodeState(raw, key);
       const results = apply(state);
       const next = JSON.stringify(state);
-      // Nothing changed: the read was the atomic step.
-      if (next === raw) return { results, state };
+      if (next === raw) {
+        // Nothing changed: a fresh read was the atomic step; a remembered one is read again.
+        if (fresh) return { results, state };
+        raw = await this.#client.get(redisKey);
+        this.#lastSeen.set(key, raw ?? '');
+        fresh = true;
+        continue;
+      }
       const [written, current] = await client[CAS_COMMAND](
         redisKey,
         raw ?? '',
         next,
         String(this.#ttlMs),
       );
-      if (written === 1) return { results, state };
+      if (written === 1) {
+        this.#lastSeen.set(key, next);
+        return { results, state };
+      }
       // Another process wrote first: start over from what it wrote (no second read).
       raw = current === undefined || current === '' ? null : current;
+      this.#lastSeen.set(key, current ?? '');
+      fresh = true;
     }
     throw new TaskflowError(
       'io',

@@ -84,6 +84,11 @@ export interface PacerTicket {
   readonly concurrencyLimit: number;
   /** The first request of a key, sent alone. */
   readonly probe: boolean;
+  /**
+   * Taken after the key's first answer: an answer to it that carries no rate-limit reading
+   * teaches the budget nothing its settle does not (see `observeChangesBudget`).
+   */
+  readonly afterFirstAnswer: boolean;
   /** Sent above the learned concurrency ceiling to see whether it rose. */
   readonly aboveCeiling: boolean;
   /** The buckets charged, with the amount. */
@@ -222,6 +227,7 @@ export function takeBudget(
     return { granted: false, reason: state.blockReason, wakeAt: state.blockedUntil };
   }
   const probe = state.phase === 'unknown' && !hasDeclaredRate(state);
+  const afterFirstAnswer = state.phase === 'known';
   const firstAnswerBy = state.probeTakenAt + FIRST_ANSWER_WAIT_MS;
   if (state.phase === 'probing' && !hasDeclaredRate(state) && nowMs < firstAnswerBy) {
     return { granted: false, reason: 'first-answer', wakeAt: firstAnswerBy };
@@ -283,6 +289,7 @@ export function takeBudget(
       inFlight: state.inFlight,
       concurrencyLimit: demand.concurrencyLimit,
       probe,
+      afterFirstAnswer,
       aboveCeiling: ceiling !== null && state.inFlight > ceiling,
       charges,
     },
@@ -309,6 +316,17 @@ function overtakenBy(state: BudgetState, ticket: PacerTicket): BudgetState['unan
 function forget(state: BudgetState, ticket: PacerTicket): void {
   const index = state.unanswered.findIndex((entry) => entry.seq === ticket.seq);
   if (index >= 0) state.unanswered.splice(index, 1);
+}
+
+/**
+ * False when `observeBudget` of this answer can be left to `settleBudget`: the reading is
+ * empty (no headers, not a 429) and the key's first answer had arrived when the ticket was
+ * taken, so observing would only mark the ticket answered, which settling does too. A
+ * shared store is spared one write per request (servers that send no rate-limit headers).
+ */
+export function observeChangesBudget(ticket: PacerTicket, reading: RateLimitReading): boolean {
+  if (!ticket.afterFirstAnswer) return true;
+  return Object.values(reading).some((value) => value !== undefined);
 }
 
 /** Applies what an answer says (any status). Mutates `state`. */

@@ -8,7 +8,13 @@
 import { abortError } from './abort.js';
 import type { Clock } from './clock.js';
 import { MAX_INLINE_WAIT_MS } from './delays.js';
-import type { PacerDemand, PacerTicket, TakeResult, WaitReason } from './pacer-budget.js';
+import {
+  observeChangesBudget,
+  type PacerDemand,
+  type PacerTicket,
+  type TakeResult,
+  type WaitReason,
+} from './pacer-budget.js';
 import { readRateLimitAnswer, type PacerAnswer, type RateLimitReading } from './pacer-headers.js';
 import type { PacerStore } from './pacer-store.js';
 import type { DeclaredRateLimits } from './rate-limits-config.js';
@@ -262,6 +268,7 @@ export class Pacer {
       observed = true;
       const nowMs = this.#clock.now();
       const reading = readRateLimitAnswer(answer, nowMs);
+      if (!observeChangesBudget(ticket, reading)) return reading;
       try {
         await this.#store.observe(this.#key, ticket, reading, sentAt, nowMs);
         return reading;

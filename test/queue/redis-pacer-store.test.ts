@@ -234,6 +234,31 @@ describe('RedisPacerStore', () => {
     }
   });
 
+  it('a store alone on a key reads it once, then writes each update in one round trip', async () => {
+    const client = connect();
+    const store = new RedisPacerStore(client);
+    const counts = async () => {
+      const stats = String(await client.info('commandstats'));
+      const calls = (name: string) =>
+        Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      // Each compare-and-set runs one GET inside its script.
+      return {
+        reads: calls('get') - calls('evalsha') - calls('eval'),
+        writes: calls('evalsha') + calls('eval'),
+      };
+    };
+    const before = await counts();
+    for (let index = 0; index < 5; index++) {
+      const ticket = ticketOf(await store.take(key, demand, {}, T0 + index));
+      await store.settle(key, ticket, { sent: true, status: 200 }, T0 + index);
+    }
+    const after = await counts();
+    expect({ reads: after.reads - before.reads, writes: after.writes - before.writes }).toEqual({
+      reads: 1,
+      writes: 10,
+    });
+  });
+
   it('keeps the state for a day after the last write', async () => {
     const client = connect();
     const store = new RedisPacerStore(client);

@@ -514,3 +514,49 @@ describe('Pacer: a store shared with other processes', () => {
     await (await waiting).settle({ sent: true, answer: { status: 200 } });
   });
 });
+
+describe('Pacer: what it asks of the store', () => {
+  /** An in-memory store that counts the calls a shared store would turn into writes. */
+  function countingSetup() {
+    const clock = createFakeClock();
+    const inner = new InMemoryPacerStore();
+    const calls = { take: 0, observe: 0, settle: 0 };
+    const store: PacerStore = {
+      take: (...args) => (calls.take++, inner.take(...args)),
+      observe: (...args) => (calls.observe++, inner.observe(...args)),
+      settle: (...args) => (calls.settle++, inner.settle(...args)),
+    };
+    return { clock, calls, pacer: new Pacer({ key: 'k', store, clock }) };
+  }
+
+  async function oneRequest(pacer: Pacer, answer: { status: number; headers?: Headers }) {
+    const permit = await pacer.acquire(demand);
+    permit.markSent();
+    await permit.observe(answer);
+    await permit.settle({ sent: true, answer });
+  }
+
+  it('an answer without rate-limit headers after the first answer costs a take and a settle', async () => {
+    const { calls, pacer } = countingSetup();
+    await oneRequest(pacer, { status: 200 });
+    // The first answer is observed: it opens the first-answer gate for the others.
+    expect(calls).toEqual({ take: 1, observe: 1, settle: 1 });
+    await oneRequest(pacer, { status: 200 });
+    await oneRequest(pacer, { status: 200 });
+    expect(calls).toEqual({ take: 3, observe: 1, settle: 3 });
+  });
+
+  it('an answer with rate-limit headers, or a 429, is observed every time', async () => {
+    const { clock, calls, pacer } = countingSetup();
+    const headers = new Headers({
+      'x-ratelimit-limit-requests': '100',
+      'x-ratelimit-remaining-requests': '99',
+      'x-ratelimit-reset-requests': '1s',
+    });
+    await oneRequest(pacer, { status: 200, headers });
+    await oneRequest(pacer, { status: 200, headers });
+    await oneRequest(pacer, { status: 429 });
+    await clock.runUntilIdle();
+    expect(calls.observe).toBe(3);
+  });
+});
