@@ -42,6 +42,26 @@ const EXTERNAL = [
   'chokidar',
 ];
 
+/**
+ * commander requires node:child_process (and with it net and dgram, ~3 ms) when it loads,
+ * for executable subcommands, which taskflow has none of: it is required when first used.
+ */
+const lazyChildProcessInCommander = {
+  name: 'lazy-child-process-in-commander',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = fs.readFileSync(args.path, 'utf8');
+      if (!source.includes(eager)) {
+        return { errors: [{ text: `${args.path} no longer holds: ${eager}` }] };
+      }
+      const lazy =
+        "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
 /** The first pass: ES modules (esbuild splits only those), named .cjs for the second. */
 const STAGED_ESM = {
   absWorkingDir: ROOT,
@@ -56,6 +76,7 @@ const STAGED_ESM = {
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
+  plugins: [lazyChildProcessInCommander],
 };
 
 /** What stands in for `import.meta.url` once a file is CommonJS. */

@@ -105,6 +105,21 @@ describe('libraries load only when the command needs them', () => {
     expect([...packages]).toEqual(['commander']);
   });
 
+  it('--help from the bundle loads no child-process code (commander requires it when used)', async () => {
+    // The bundle makes commander's require of node:child_process lazy (scripts/build.mjs);
+    // the tsc-only build runs commander as published, which requires it at once.
+    expect(fs.existsSync(path.join(DIST, 'cli/main.cjs'))).toBe(true);
+    const listFile = path.join(scratch, 'builtins-help.txt');
+    const writeList = `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, process.moduleLoadList.join('\\n')))`;
+    const preload = path.join(scratch, 'write-module-list.cjs');
+    fs.writeFileSync(preload, writeList);
+    const result = await runCli(['--help'], { nodeArgs: ['--require', preload] });
+    expect(result.code).toBe(0);
+    const loaded = fs.readFileSync(listFile, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule vm');
+    expect(loaded.filter((entry) => /child_process|dgram/.test(entry))).toEqual([]);
+  });
+
   it('a run of shell tasks loads neither the openai SDK, the MCP client nor ajv', async () => {
     const flow = writeFlow('shell-only.yaml', SHELL_TASK.repeat(2));
     const packages = await loadedPackages(['run', flow]);
