@@ -81,6 +81,23 @@ async function loadedPackages(args: readonly string[]): Promise<Set<string>> {
   return packagesInTrace(traceFile);
 }
 
+/** Runs the CLI; Node's list of the built-in modules the process loaded. */
+async function builtinsLoaded(args: readonly string[]): Promise<string[]> {
+  const listFile = path.join(scratch, `builtins-${args.join('-').replace(/\W+/g, '_')}.txt`);
+  const preload = path.join(scratch, 'write-module-list.cjs');
+  fs.writeFileSync(
+    preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(process.env.TASKFLOW_MODULE_LIST_FILE, process.moduleLoadList.join('\\n')))`,
+  );
+  const result = await runCli(args, {
+    nodeArgs: ['--require', preload],
+    env: { TASKFLOW_MODULE_LIST_FILE: listFile },
+  });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return fs.readFileSync(listFile, 'utf8').split('\n');
+}
+
 function writeFlow(name: string, tasks: string): string {
   const file = path.join(scratch, name);
   fs.writeFileSync(file, `${HEADER}\ntaskflow:\n${tasks}`);
@@ -105,19 +122,16 @@ describe('libraries load only when the command needs them', () => {
     expect([...packages]).toEqual(['commander']);
   });
 
-  it('--help from the bundle loads no child-process code (commander requires it when used)', async () => {
+  it('--help and validate load no child-process code (from the bundle)', async () => {
     // The bundle makes commander's require of node:child_process lazy (scripts/build.mjs);
     // the tsc-only build runs commander as published, which requires it at once.
     expect(fs.existsSync(path.join(DIST, 'cli/main.cjs'))).toBe(true);
-    const listFile = path.join(scratch, 'builtins-help.txt');
-    const writeList = `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(listFile)}, process.moduleLoadList.join('\\n')))`;
-    const preload = path.join(scratch, 'write-module-list.cjs');
-    fs.writeFileSync(preload, writeList);
-    const result = await runCli(['--help'], { nodeArgs: ['--require', preload] });
-    expect(result.code).toBe(0);
-    const loaded = fs.readFileSync(listFile, 'utf8').split('\n');
-    expect(loaded).toContain('NativeModule vm');
-    expect(loaded.filter((entry) => /child_process|dgram/.test(entry))).toEqual([]);
+    const flow = writeFlow('validate-builtins.yaml', SHELL_TASK + PROMPT_TASK);
+    for (const args of [['--help'], ['validate', flow]]) {
+      const loaded = await builtinsLoaded(args);
+      expect(loaded).toContain('NativeModule vm');
+      expect(loaded.filter((entry) => /child_process|dgram/.test(entry))).toEqual([]);
+    }
   });
 
   it('a run of shell tasks loads neither the openai SDK, the MCP client nor ajv', async () => {
