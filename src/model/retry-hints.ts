@@ -29,10 +29,15 @@ export function readHeader(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
-/** A `retry-after` value: a bare number of seconds, or an HTTP date (a past one is 0); ms. */
+/**
+ * A `retry-after` value: a bare number of seconds, or an HTTP date (a past one is 0); ms.
+ * Anything else is no hint: an HTTP date always names its day or month, and `Date.parse`
+ * reads `-1` or `3.5.1` as dates of 2001 (a wait of 0 that would skip the later hints).
+ */
 export function parseRetryAfter(value: string, now: () => number): number | undefined {
   const trimmed = value.trim();
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (!/[a-z]/i.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now());

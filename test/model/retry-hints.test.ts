@@ -55,3 +55,26 @@ describe('parseRetryHint order', () => {
     );
   });
 });
+
+describe('retry-after values that are neither seconds nor an HTTP date', () => {
+  const now = () => Date.parse('2026-12-02T12:00:00Z');
+  const reset = { 'x-ratelimit-reset-requests': '3s', 'x-ratelimit-remaining-requests': '0' };
+
+  it.each(['-1', '-5', '3.5.1', '12 s', 'soon'])(
+    'retry-after %j is ignored: the next hint (the reset header) applies',
+    (value) => {
+      const headers = { 'retry-after': value, ...reset };
+      expect(parseRetryHint({ headers, status: 429, message: '', now })).toEqual({
+        hintMs: 3000,
+        hintSource: 'reset-header',
+      });
+    },
+  );
+
+  it('an HTTP date still counts, a past one as no wait', () => {
+    const later = { 'retry-after': 'Wed, 02 Dec 2026 12:00:30 GMT' };
+    expect(parseRetryHint({ headers: later, status: 429, message: '', now })?.hintMs).toBe(30_000);
+    const past = { 'retry-after': 'Wed, 02 Dec 2026 11:00:00 GMT' };
+    expect(parseRetryHint({ headers: past, status: 429, message: '', now })?.hintMs).toBe(0);
+  });
+});
