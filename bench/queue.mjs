@@ -10,7 +10,9 @@
 //                 (its task-end durationMs in the coordinator's jsonl events) / ideal, and CPU
 //                 per branch of the coordinator and of each worker (from /proc/<pid>/stat
 //                 read at the fan-out's task-start and task-end events; whole process via a
-//                 preloaded resourceUsage report).
+//                 preloaded resourceUsage report), and the CPU all of this benchmark's
+//                 processes used against what the target's wall time offers on this
+//                 machine's CPUs (on few cores the target is out of reach above that).
 //   fleet-pacing  3 workers x --concurrency 10 against bench/ratelimit's request-bucket
 //                 server (burst 10, 20/s, OpenAI-style headers, 200 ms latency), 150 items
 //                 under async_limit 30, one model request each. Reports 429s / requests and
@@ -453,6 +455,23 @@ function withShares(sample) {
   return { ...sample, oursCpuMs, othersShare: othersMs / sample.machineFanOutMs };
 }
 
+/**
+ * Whether the machine could run the fan-out at the target at all: the CPU this benchmark's
+ * processes used during it, against what the target's wall time offers on this machine's
+ * CPUs (all of them, all the time), and the CPU per branch that would fit.
+ */
+function cpuBudget(sample, idealMs, scenario) {
+  if (sample.oursCpuMs === undefined) return 'n/a (no /proc)';
+  const cpus = os.cpus().length;
+  const budgetMs = idealMs * scenario.targets.wallRatio * cpus;
+  const perBranchMs = (value) => `${(value / scenario.items).toFixed(1)} ms`;
+  return (
+    `used ${ms(sample.oursCpuMs)} (${perBranchMs(sample.oursCpuMs)} / branch, all processes); ` +
+    `${scenario.targets.wallRatio}x ideal on ${cpus} CPUs holds ${ms(budgetMs)} ` +
+    `(${perBranchMs(budgetMs)} / branch)`
+  );
+}
+
 /** `total N (a x, b y, ...)` per branch, the most called first. */
 function commandsPerBranch(commands, branches) {
   const entries = Object.entries(commands).sort((a, b) => b[1] - a[1]);
@@ -525,6 +544,7 @@ async function throughput(scenario, runs, scratch) {
     rows.push([`${prefix}fake model server CPU, fan-out`, ms(sample.benchFanOutCpuMs)]);
     rows.push([`${prefix}MCP servers CPU, fan-out`, ms(sample.toolsFanOutCpuMs)]);
     rows.push([`${prefix}machine CPU during the fan-out`, machineShares(sample)]);
+    rows.push([`${prefix}CPU against the target`, cpuBudget(sample, idealMs, scenario)]);
     rows.push([
       `${prefix}Redis commands / branch`,
       commandsPerBranch(sample.redisCommands, branches),
