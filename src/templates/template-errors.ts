@@ -23,9 +23,22 @@ export function issueFromCompileError(error: unknown, source: string): TemplateI
   const text = readNunjucksMessage(error);
   const fields = isNunjucksTemplateError(error) ? error : undefined;
   const line = fields?.lineno ?? text.line;
-  // nunjucks gives no position for errors at the end of input (an unclosed tag).
-  if (line === undefined) return { ...endOf(source), message: text.message };
-  return { line, column: fields?.colno ?? text.column ?? 1, message: text.message };
+  const at = line === undefined ? undefined : { line, column: fields?.colno ?? text.column ?? 1 };
+  // A `{{`, `{%` or `{#` never closed is what went wrong, wherever the parser gave up after
+  // it (nunjucks gives no position at all at the end of input): point at where it opens.
+  const opener = unclosedOpener(source);
+  if (opener !== undefined) {
+    const open = positionOf(source, opener.index);
+    if (
+      at === undefined ||
+      at.line > open.line ||
+      (at.line === open.line && at.column >= open.column)
+    ) {
+      const message = `${text.message}: this "${opener.text}" is never closed with "${opener.closer}"`;
+      return { ...open, message };
+    }
+  }
+  return { ...(at ?? endOf(source)), message: text.message };
 }
 
 /** The TaskflowError for an issue found before rendering. */
@@ -116,6 +129,33 @@ function cleanMessage(message: string): string {
   let cleaned = message.trim();
   while (NOISE_PREFIX.test(cleaned)) cleaned = cleaned.replace(NOISE_PREFIX, '');
   return cleaned === '' ? 'template error' : cleaned;
+}
+
+const DELIMITERS = [
+  { text: '{{', closer: '}}' },
+  { text: '{%', closer: '%}' },
+  { text: '{#', closer: '#}' },
+] as const;
+
+/** The first `{{`, `{%` or `{#` with no closer anywhere after it, if any. */
+function unclosedOpener(
+  source: string,
+): { index: number; text: string; closer: string } | undefined {
+  let found: { index: number; text: string; closer: string } | undefined;
+  for (const { text, closer } of DELIMITERS) {
+    const lastCloser = source.lastIndexOf(closer);
+    // Every opener after the last closer is unclosed; the first of them is the culprit.
+    const index = source.indexOf(text, lastCloser < 0 ? 0 : lastCloser + closer.length);
+    if (index >= 0 && (found === undefined || index < found.index)) found = { index, text, closer };
+  }
+  return found;
+}
+
+/** 1-based line and column of `index` in `source`. */
+function positionOf(source: string, index: number): { line: number; column: number } {
+  const before = source.slice(0, index);
+  const lineStart = before.lastIndexOf('\n') + 1;
+  return { line: before.split('\n').length, column: index - lineStart + 1 };
 }
 
 function endOf(source: string): { line: number; column: number } {

@@ -11,11 +11,42 @@ describe('syntax errors', () => {
     expect(error.message).not.toMatch(/unknown path|Template render error/);
   });
 
-  it('positions an unclosed tag at the end of the text', () => {
+  it('points an unclosed {{, {% or {# at where it opens', () => {
     const { renderer } = createTestRenderer();
     const error = thrownBy(() => renderer.render('a\nb {{ x', { x: 1 }));
-    expect(error.message).toBe('expected variable end');
-    expect([error.line, error.column]).toEqual([2, 7]);
+    expect(error.message).toBe('expected variable end: this "{{" is never closed with "}}"');
+    expect([error.line, error.column]).toEqual([2, 3]);
+    // The parser gives up further on (at "more"): the opener is still what to fix.
+    expect(renderer.checkSyntax('{{ a }} and\n  {{ b\nmore text')).toEqual([
+      { line: 2, column: 3, message: 'expected variable end: this "{{" is never closed with "}}"' },
+    ]);
+    // Any error after an opener that is never closed points at the opener.
+    expect(renderer.checkSyntax('{{ a }} and\n  {% if x\nmore text {{ b }} nope')).toEqual([
+      {
+        line: 2,
+        column: 3,
+        message: 'expected block end in if statement: this "{%" is never closed with "%}"',
+      },
+    ]);
+    const tag = renderer.checkSyntax('{{ a }} and\n  {% if x');
+    expect(tag).toHaveLength(1);
+    expect(tag[0]).toMatchObject({ line: 2, column: 3 });
+    expect(tag[0]?.message).toMatch(/: this "\{%" is never closed with "%\}"$/);
+    const comment = renderer.checkSyntax('text {# a note\n\nthat runs on');
+    expect(comment).toEqual([
+      expect.objectContaining({
+        line: 1,
+        column: 6,
+        message: expect.stringMatching(/"\{#" is never closed/) as unknown,
+      }),
+    ]);
+  });
+
+  it('positions an unclosed block at the end of the text', () => {
+    const { renderer } = createTestRenderer();
+    expect(renderer.checkSyntax('{% if x %}\nunclosed\n')).toEqual([
+      { line: 2, column: 9, message: 'expected elif, else, or endif, got end of file' },
+    ]);
   });
 
   it('reports unknown filters and tests before rendering', () => {
