@@ -14,6 +14,7 @@ import { resolveReference, type SearchRoots } from './resolve-reference.js';
 import type { TemplateSyntaxChecker } from './template-positions.js';
 import { templateAt } from './normalize-taskflow.js';
 import type { Definition, DefinitionByKind, Filetype, TemplateText } from './types.js';
+import { withoutFailingFields } from './without-failing-fields.js';
 
 /** Where a reference was written, for error positions. */
 export interface ReferenceSite {
@@ -180,20 +181,25 @@ export class DefinitionLoader {
     const accepted = acceptSeclabForms(parsed.parsed, filetype);
     const { schema, knownFields } = FILETYPE_SCHEMAS[filetype];
     const shapeOk = checkShape(accepted, schema, knownFields, fileIssues);
+    // A taskflow with fields of the wrong type is checked for the rest without them (its
+    // errors keep it from running either way).
+    const repaired =
+      shapeOk || filetype !== 'taskflow' ? undefined : withoutFailingFields(accepted.value, schema);
+    const checked = repaired === undefined ? accepted : { ...accepted, value: repaired };
     let definition: Definition | undefined;
-    if (shapeOk) {
+    if (shapeOk || repaired !== undefined) {
       const identity = {
         ref: reference,
         filePath,
         shortName: path.basename(filePath).replace(/\.ya?ml$/i, ''),
       };
-      const rules = checkFileRules(accepted, filetype, this.options.templates, fileIssues);
+      const rules = checkFileRules(checked, filetype, this.options.templates, fileIssues);
       // A taskflow or prompt whose rules failed (a template syntax error, a duplicate id)
       // still yields its definition, so the checks across files report what else is wrong
       // (unknown personalities, undeclared globals) in the same pass; its errors keep it
       // from running. Other filetypes are read only when valid.
       if (rules.ok || filetype === 'taskflow' || filetype === 'prompt')
-        definition = normalizeDefinition(accepted, filetype, identity, rules.outputsByTask);
+        definition = normalizeDefinition(checked, filetype, identity, rules.outputsByTask);
     }
     for (const issue of fileIssues) this.issues.add(issue);
     return { filetype, parsed: accepted, ...(definition && { definition }) };
