@@ -5,6 +5,9 @@ export type PromptSource =
   | { readonly kind: 'words'; readonly text: string }
   | { readonly kind: 'stdin'; readonly explicit: boolean };
 
+/** After this long with nothing on stdin, `ask` says what it is waiting for. */
+export const STDIN_QUIET_NOTICE_MS = 3000;
+
 /** The most a prompt read from stdin may hold. */
 export const MAX_STDIN_PROMPT_BYTES = 8 * 1024 * 1024;
 
@@ -39,21 +42,40 @@ export function promptSource(
  */
 export async function readPromptFromStdin(
   stdin: NodeJS.ReadableStream,
-  options: { explicit: boolean; maxBytes?: number },
+  options: {
+    explicit: boolean;
+    maxBytes?: number;
+    /**
+     * Called once when stdin has given nothing after `afterMs` (a pipe nobody writes to or
+     * closes would otherwise wait in silence).
+     */
+    quiet?: { afterMs: number; notice: () => void };
+  },
 ): Promise<string> {
   const maxBytes = options.maxBytes ?? MAX_STDIN_PROMPT_BYTES;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stdin) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += bytes.length;
-    if (size > maxBytes) {
-      throw new TaskflowError(
-        'usage',
-        `the prompt on stdin is larger than ${Math.round(maxBytes / (1024 * 1024))} MiB`,
-      );
+  const quiet = options.quiet;
+  let quietTimer: NodeJS.Timeout | undefined =
+    quiet === undefined ? undefined : setTimeout(quiet.notice, quiet.afterMs);
+  // The wait itself is stdin's: the timer never keeps the process alive.
+  quietTimer?.unref();
+  try {
+    for await (const chunk of stdin) {
+      clearTimeout(quietTimer);
+      quietTimer = undefined;
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > maxBytes) {
+        throw new TaskflowError(
+          'usage',
+          `the prompt on stdin is larger than ${Math.round(maxBytes / (1024 * 1024))} MiB`,
+        );
+      }
+      chunks.push(bytes);
     }
-    chunks.push(bytes);
+  } finally {
+    clearTimeout(quietTimer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trimEnd();
   if (text === '' && options.explicit)

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
 import { promptSource, readPromptFromStdin } from '../../src/cli/ask-prompt.js';
 import { isTaskflowError } from '../../src/errors.js';
 
@@ -55,5 +55,36 @@ describe('readPromptFromStdin', () => {
     expect(await usageError(readPromptFromStdin(stdin, { explicit: false, maxBytes: 10 }))).toMatch(
       /larger than/,
     );
+  });
+});
+
+describe('readPromptFromStdin on a quiet stdin', () => {
+  it('says once what it waits for when nothing came within the time, and not after data', async () => {
+    vi.useFakeTimers();
+    try {
+      const notices: number[] = [];
+      const quiet = { afterMs: 3000, notice: () => notices.push(Date.now()) };
+      const silent = new PassThrough();
+      const reading = readPromptFromStdin(silent, { explicit: false, quiet });
+      await vi.advanceTimersByTimeAsync(2999);
+      expect(notices).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(notices).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(notices).toHaveLength(1);
+      silent.end('late prompt\n');
+      expect(await reading).toBe('late prompt');
+
+      const prompt = new PassThrough();
+      const answered = readPromptFromStdin(prompt, { explicit: true, quiet });
+      prompt.write('typed ');
+      await vi.advanceTimersByTimeAsync(10_000);
+      prompt.end('slowly');
+      expect(await answered).toBe('typed slowly');
+      expect(notices).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -7,7 +7,7 @@ import {
   toolResultsOf,
   type FakeModelServer,
 } from '../fakes/fake-model-server.js';
-import { CLI, cliEnvironment, E2E_FIXTURES, makeSandbox, runCli } from './cli-harness.js';
+import { CLI, cliEnvironment, E2E_FIXTURES, makeSandbox, runCli, spawnCli } from './cli-harness.js';
 
 /**
  * Issue 11 point 6: `taskflow ask` in scripts. Built CLI, fake model over HTTP, the bundled
@@ -114,6 +114,36 @@ describe('taskflow ask: the prompt from stdin', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(lastUserText(server.requests[0]!)).toBe('summarise this');
     expect(result.stdout).toBe('prompt was: summarise this\n');
+  });
+
+  it('a stdin that stays open and quiet gets a notice on stderr; the prompt typed later is used', async () => {
+    scriptPromptEcho();
+    const child = spawnCli(['ask', ASSISTANT], sandbox, { env: modelEnvironment() });
+    let stderr = '';
+    let stdout = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const noticed = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no notice on stderr: ${stderr}`)), 30_000);
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (!stderr.includes('waiting for the prompt on stdin')) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await noticed;
+      expect(server.requests).toHaveLength(0);
+      child.stdin?.end('typed at last\n');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(stderr).toMatch(
+      /^taskflow ask: waiting for the prompt on stdin \(no prompt words were given\); end it with Ctrl-D, or give the prompt as words after the personality$/m,
+    );
+    expect(stdout).toBe('prompt was: typed at last\n');
   });
 
   it('"-" with nothing on stdin is a usage error; nothing is sent', async () => {

@@ -13,7 +13,7 @@ import { checkRunningFlags } from '../check-flags.js';
 import { modelEnvironment } from '../check-model-targets.js';
 import { createLoader } from '../create-loader.js';
 import { parseGlobalFlags } from '../parse-globals.js';
-import { promptSource, readPromptFromStdin } from '../ask-prompt.js';
+import { promptSource, readPromptFromStdin, STDIN_QUIET_NOTICE_MS } from '../ask-prompt.js';
 import { rateLimitsFromEnvironment } from '../rate-limits-environment.js';
 import { EXIT, exitCodeFor, exitCodeForInterrupt } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
@@ -82,6 +82,14 @@ export async function askCommand(
       ? source.text
       : await readPromptFromStdin(context.stdin as NodeJS.ReadableStream, {
           explicit: source.explicit,
+          quiet: {
+            afterMs: STDIN_QUIET_NOTICE_MS,
+            notice: () =>
+              context.stderr.write(
+                `taskflow ask: waiting for the prompt on stdin${source.explicit ? '' : ' (no prompt words were given)'}; ` +
+                  'end it with Ctrl-D, or give the prompt as words after the personality\n',
+              ),
+          },
         });
 
   const command = await startRunningCommand(context, {
