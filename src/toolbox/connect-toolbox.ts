@@ -10,9 +10,11 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { TaskflowError, errorMessage, isTaskflowError } from '../errors.js';
 import { ChildProcessTransport } from './child-process-transport.js';
+import { MAX_STDIO_MESSAGE_BYTES } from './json-rpc-line-reader.js';
 import { formatCommandLine, launchServerProcess } from './launch-server-process.js';
 import type { ServerProcess } from './launch-server-process.js';
 import { raceAbort, settleWithin } from './settle-within.js';
+import { sizeLimitedFetch } from './size-limited-fetch.js';
 import { McpToolboxConnection, formatSeconds, httpStatus } from './toolbox-connection.js';
 import { waitForUrl } from './wait-for-url.js';
 import type { ConnectOptions, ResolvedToolbox, ToolInfo } from './types.js';
@@ -140,7 +142,10 @@ async function startToolbox(
     transport =
       toolbox.kind === 'sse'
         ? new SSEClientTransport(url, { requestInit })
-        : new StreamableHTTPClientTransport(url, { requestInit });
+        : new StreamableHTTPClientTransport(url, {
+            requestInit,
+            fetch: sizeLimitedFetch(MAX_STDIO_MESSAGE_BYTES),
+          });
   }
   const client = new Client(CLIENT_INFO, { capabilities: {} });
   started.client = client;
