@@ -6,9 +6,8 @@
  * model its result was too large and the server stays in use. An oversized event on a
  * stream that answers no request of ours (the server's GET stream) is dropped.
  */
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { resultTooLargeError } from './result-too-large.js';
-
-export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
 /** `fetch` with every server message bounded to `limitBytes`. */
 export function sizeLimitedFetch(limitBytes: number, base: FetchLike = fetch): FetchLike {
@@ -16,15 +15,17 @@ export function sizeLimitedFetch(limitBytes: number, base: FetchLike = fetch): F
     const response = await base(url, init);
     if (response.body === null) return response;
     const type = response.headers.get('content-type') ?? '';
-    const id = requestIdOf(init?.body);
+    // Read only for an answer over the limit, not on every request.
+    const idOf = () => requestIdOf(init?.body);
     if (type.includes('text/event-stream')) {
-      const limited = response.body.pipeThrough(eventSizeLimit(limitBytes, id));
+      const limited = response.body.pipeThrough(eventSizeLimit(limitBytes, idOf));
       return rebuilt(response, limited);
     }
     if (!type.includes('json')) return response;
     const body = await readWithin(response.body, limitBytes);
     if (body.complete) return rebuilt(response, body.bytes);
     const size = Number(response.headers.get('content-length')) || body.bytesRead;
+    const id = idOf();
     if (id === undefined) throw new Error(tooLargeText(size, limitBytes));
     return rebuilt(response, JSON.stringify(errorAnswer(id, size, limitBytes)));
   };
@@ -34,7 +35,7 @@ export function sizeLimitedFetch(limitBytes: number, base: FetchLike = fetch): F
 function requestIdOf(body: unknown): string | number | undefined {
   if (typeof body !== 'string') return undefined;
   try {
-    const message = JSON.parse(body) as { id?: unknown; method?: unknown } | null;
+    const message = JSON.parse(body) as { id?: unknown } | null;
     const id = message?.id;
     return typeof id === 'string' || typeof id === 'number' ? id : undefined;
   } catch {
@@ -84,12 +85,12 @@ const CR = 0x0d;
 
 /**
  * Passes SSE events through whole; an event that grows past `limitBytes` is dropped up to
- * its end and, when the stream answers request `id`, replaced by that request's "result
- * too large" answer. Lines end with LF, CR LF or CR; an empty line ends an event.
+ * its end and, when the stream answers a request (`idOf`), replaced by that request's
+ * "result too large" answer. Lines end with LF, CR LF or CR; an empty line ends an event.
  */
 function eventSizeLimit(
   limitBytes: number,
-  id: string | number | undefined,
+  idOf: () => string | number | undefined,
 ): TransformStream<Uint8Array, Uint8Array> {
   let event: Uint8Array[] = [];
   let eventBytes = 0;
@@ -100,6 +101,7 @@ function eventSizeLimit(
   const encoder = new TextEncoder();
   const endEvent = (controller: TransformStreamDefaultController<Uint8Array>) => {
     if (oversized) {
+      const id = idOf();
       if (id !== undefined) {
         const answer = JSON.stringify(errorAnswer(id, eventBytes, limitBytes));
         controller.enqueue(encoder.encode(`event: message\ndata: ${answer}\n\n`));
